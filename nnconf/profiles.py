@@ -1,0 +1,26 @@
+"""Hypothesis profiles: ``ci`` (default; derandomised, modest), ``thorough`` (the report),
+``mutation`` (planted-bug runs: no shrinking, few examples, stops at the first failure)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, Phase, Verbosity, settings
+
+_COMMON = dict(deadline=None, database=None, verbosity=Verbosity.quiet,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                      HealthCheck.filter_too_much])
+
+PROFILES = {
+    "ci": settings(max_examples=40, derandomize=True, **_COMMON),
+    "thorough": settings(max_examples=400, derandomize=False, **_COMMON),
+    "mutation": settings(max_examples=25, derandomize=True,
+                         phases=[Phase.explicit, Phase.generate], **_COMMON),
+}
+DEFAULT_SEED = 20261125  # the thorough profile's seed unless --seed is given
+
+
+def get(name: str) -> settings:
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown hypothesis profile {name!r}; "
+                         f"choose from {', '.join(PROFILES)}") from None

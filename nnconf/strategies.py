@@ -1,0 +1,137 @@
+"""Hypothesis strategies for the checks' inputs, and the ``Case`` they produce.
+
+Magnitudes cover the page's ranges and their extremes: ±1e3, tiny and subnormal values,
+signed zeros. Shapes are small (the checks test formulas, not throughput).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+SPECIAL = [0.0, -0.0, 1e-300, -1e-300, 5e-324, -5e-324, 1e-8, -1e-8, 1.0, -1.0,
+           1e3, -1e3, 37.0, -37.0, 710.0, -710.0]
+
+
+@dataclass(frozen=True)
+class Case:
+    """Positional inputs of one evaluation, and the cotangent for a gradient check.
+
+    ``cotangent=None`` means ones: the elementwise derivative, or the gradient of a scalar.
+    """
+
+    args: tuple
+    cotangent: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        def show(a):
+            return np.array2string(np.asarray(a), precision=17, separator=", ",
+                                   threshold=64)
+        parts = ", ".join(show(a) for a in self.args)
+        cot = "" if self.cotangent is None else f", cotangent={show(self.cotangent)}"
+        return f"Case(args=({parts},){cot})"
+
+
+def flush_subnormals(case: Case) -> Case:
+    """The case with every subnormal input replaced by a zero of the same sign (DAZ)."""
+    def flush(a):
+        a = np.asarray(a, dtype=np.float64)
+        return np.where(np.abs(a) < np.finfo(np.float64).tiny, np.copysign(0.0, a), a)
+    cot = None if case.cotangent is None else flush(case.cotangent)
+    return Case(tuple(flush(a) for a in case.args), cot)
+
+
+def reals(bound: float = 1e3) -> st.SearchStrategy[float]:
+    finite = st.floats(-bound, bound, allow_nan=False, allow_infinity=False)
+    tiny = st.floats(-1e-6, 1e-6, allow_nan=False, allow_infinity=False)
+    special = st.sampled_from([s for s in SPECIAL if abs(s) <= bound])
+    return st.one_of(finite, tiny, special)
+
+
+# A fixed menu of small shapes: the checks are about magnitudes, and XLA compiles every
+# new shape once (a few hundred ms), so a bounded set keeps JAX rows fast.
+SIDES = (1, 2, 3, 5, 8)
+
+
+def _shapes(min_dims=1, max_dims=2, max_side=8):
+    sides = st.sampled_from([s for s in SIDES if s <= max_side])
+    return st.integers(min_dims, max_dims).flatmap(
+        lambda d: st.tuples(*[sides] * d))
+
+
+def arrays(shape, elements) -> st.SearchStrategy[np.ndarray]:
+    return hnp.arrays(np.float64, shape, elements=elements)
+
+
+@st.composite
+def elementwise(draw, bound: float = 1e3) -> Case:
+    """One real array of any small shape (activations)."""
+    return Case((draw(arrays(_shapes(), reals(bound))),))
+
+
+@st.composite
+def logits_with_cotangent(draw) -> Case:
+    """Logits of shape (N, K) and a cotangent in [-1, 1] of the same shape (softmax JVP)."""
+    shape = draw(_shapes(min_dims=2, max_dims=2, max_side=5))
+    z = draw(arrays(shape, reals()))
+    v = draw(arrays(shape, st.floats(-1.0, 1.0)))
+    return Case((z,), v)
+
+
+@st.composite
+def regression_pairs(draw) -> Case:
+    """Prediction and target of the same shape (MSE)."""
+    shape = draw(_shapes(min_dims=1, max_dims=2, max_side=8))
+    return Case((draw(arrays(shape, reals())), draw(arrays(shape, reals()))))
+
+
+def _one_hot(draw, n: int, k: int) -> np.ndarray:
+    labels = draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
+    return np.eye(k)[labels]
+
+
+@st.composite
+def logits_one_hot(draw) -> Case:
+    """Logits (N, K), K >= 2, and one-hot labels (softmax cross-entropy)."""
+    n, k = draw(st.sampled_from(SIDES[:4])), draw(st.sampled_from(SIDES[1:4]))
+    return Case((draw(arrays((n, k), reals())), _one_hot(draw, n, k)))
+
+
+@st.composite
+def probabilities_one_hot(draw) -> Case:
+    """Rows of probabilities (N, K) and one-hot labels (cross-entropy on probabilities).
+
+    Rows are normalised exponentials of logits in [-60, 60], so probabilities far below the
+    page's clip of 1e-12 (down to ~1e-52) and exact zeros (from -inf-like gaps) occur.
+    """
+    n, k = draw(st.sampled_from(SIDES[:4])), draw(st.sampled_from(SIDES[1:4]))
+    z = draw(arrays((n, k), st.floats(-60.0, 60.0)))
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return Case((e / e.sum(axis=1, keepdims=True), _one_hot(draw, n, k)))
+
+
+def _probability() -> st.SearchStrategy[float]:
+    inside = st.floats(0.0, 1.0, exclude_min=True, exclude_max=True)
+    edges = st.sampled_from([1e-300, 1e-50, 1e-13, 1e-12, 1e-8, 0.5, 1 - 1e-8,
+                             1 - 1e-12, 1 - 2.0**-53])
+    return st.one_of(inside, edges)
+
+
+@st.composite
+def binary_probabilities(draw) -> Case:
+    """Probabilities in (0, 1), extremes included, and 0/1 labels, shape (N,) (BCE)."""
+    n = draw(st.sampled_from(SIDES))
+    p = draw(arrays((n,), _probability()))
+    y = np.asarray(draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n)))
+    return Case((p, y))
+
+
+@st.composite
+def binary_logits(draw) -> Case:
+    """Logits and 0/1 labels, shape (N,) (BCE on logits)."""
+    n = draw(st.sampled_from(SIDES))
+    y = np.asarray(draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n)))
+    return Case((draw(arrays((n,), reals())), y))

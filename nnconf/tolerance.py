@@ -1,0 +1,77 @@
+"""Tolerances with their reasons, and the error measures every check reports.
+
+A value ``got`` agrees with the reference ``want`` elementwise when
+
+    |got - want| <= atol + rtol * |want| + atol_x * |x|
+
+where ``x`` is the check's first input (elementwise when shapes agree, else ``max |x|``):
+``atol_x`` covers formulas whose absolute rounding error grows with the input (``x·Φ(x)``
+computed as ``x·½(1 + erf)``). Two NaNs agree (both undefined), as do equal infinities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+EPS = float(np.finfo(np.float64).eps)  # 2.22e-16, the spacing of float64 at 1
+TINY = float(np.finfo(np.float64).tiny)  # 2.23e-308, the smallest normal float64
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    reason: str
+    atol: float = 0.0
+    atol_x: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Errors:
+    """Measured disagreement between an implementation and the reference on one input."""
+
+    max_abs: float
+    max_rel: float
+    margin: float  # max of |got - want| / allowed: <= 1 passes; 0 is exact agreement
+    worst_index: tuple
+
+    def merge(self, other: Errors | None) -> Errors:
+        if other is None:
+            return self
+        return Errors(max(self.max_abs, other.max_abs), max(self.max_rel, other.max_rel),
+                      max(self.margin, other.margin),
+                      self.worst_index if self.margin >= other.margin else other.worst_index)
+
+
+class ShapeMismatch(ValueError):
+    pass
+
+
+def measure(got, want, tol: Tolerance, x=None) -> Errors:
+    """Elementwise errors of ``got`` against ``want`` under ``tol``."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        raise ShapeMismatch(f"shape {got.shape} where the reference has {want.shape}")
+    both_nan = np.isnan(got) & np.isnan(want)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.where((got == want) | both_nan, 0.0, np.abs(got - want))
+    diff = np.where(np.isnan(diff), np.inf, diff)
+    scale_x = 0.0
+    if x is not None and tol.atol_x:
+        ax = np.abs(np.asarray(x, dtype=np.float64))
+        scale_x = ax if ax.shape == want.shape else np.max(ax, initial=0.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        allowed = tol.atol + tol.rtol * np.where(np.isfinite(want), np.abs(want), 0.0) \
+            + tol.atol_x * scale_x
+        ratio = np.where(diff == 0, 0.0, np.where(allowed > 0, diff / allowed, np.inf))
+        rel = np.where(diff == 0, 0.0, diff / np.maximum(np.abs(want), TINY))
+    if diff.size == 0:
+        return Errors(0.0, 0.0, 0.0, ())
+    worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.ndim else ()
+    return Errors(float(np.max(diff)), float(np.max(rel)), float(np.max(ratio)),
+                  tuple(int(i) for i in worst))

@@ -1,0 +1,74 @@
+"""The interface every oracle implements, and lazy loading by name."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+ORACLE_NAMES = ("torch", "jax", "sklearn")
+_MODULES = {"torch": "oracles.torch_oracle", "jax": "oracles.jax_oracle",
+            "sklearn": "oracles.sklearn_oracle"}
+_INSTALL_HINT = {
+    "torch": "pip install 'nnconf[torch]' (here: pip install torch==2.13.0 first)",
+    "jax": "pip install 'nnconf[jax]'",
+    "sklearn": "pip install scikit-learn",
+}
+
+
+class OracleUnavailable(RuntimeError):
+    """The oracle's framework is not installed (or fails to import)."""
+
+
+@dataclass
+class Oracle:
+    """One framework behind the common interface.
+
+    ``values`` maps an op name (``"sigmoid"``, ``"mse"``, ...) to a function of NumPy arrays
+    and framework keyword settings returning a NumPy array. ``grads`` maps an op name to a
+    function ``(args, cotangent, **settings) -> ndarray``: the vector-Jacobian product with
+    respect to the first argument, computed by the framework (autodiff, or for scikit-learn
+    its own derivative functions).
+    """
+
+    name: str
+    version: str
+    values: dict[str, Callable[..., np.ndarray]] = field(default_factory=dict)
+    grads: dict[str, Callable[..., np.ndarray]] = field(default_factory=dict)
+
+    def supports(self, op: str, kind: str) -> bool:
+        return op in (self.values if kind == "value" else self.grads)
+
+    def value(self, op: str, args: tuple, **settings) -> np.ndarray:
+        return np.asarray(self.values[op](*args, **settings))
+
+    def grad(self, op: str, args: tuple, cotangent, **settings) -> np.ndarray:
+        return np.asarray(self.grads[op](args, cotangent, **settings))
+
+
+_cache: dict[str, Oracle] = {}
+
+
+def get(name: str) -> Oracle:
+    """The oracle called ``name``; raises :class:`OracleUnavailable` if it cannot load."""
+    if name not in _MODULES:
+        raise KeyError(f"unknown oracle {name!r}; known: {', '.join(ORACLE_NAMES)}")
+    if name not in _cache:
+        try:
+            module = importlib.import_module(_MODULES[name])
+        except ImportError as exc:
+            raise OracleUnavailable(
+                f"{name} is not installed ({exc}); install it with: {_INSTALL_HINT[name]}"
+            ) from exc
+        _cache[name] = module.ORACLE
+    return _cache[name]
+
+
+def available(name: str) -> tuple[bool, str]:
+    """``(True, version)`` or ``(False, reason)``."""
+    try:
+        return True, get(name).version
+    except OracleUnavailable as exc:
+        return False, str(exc)

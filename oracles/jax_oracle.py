@@ -1,0 +1,103 @@
+"""JAX oracle: ``jax.nn`` / ``optax.losses`` values, ``jax.vjp`` gradients, float64.
+
+``jax_enable_x64`` is switched on at import. optax losses return unreduced per-example
+values; the oracle setting ``reduction="mean"`` applies ``jnp.mean`` to them (the idiom
+optax documents), ``reduction`` absent keeps optax's default (no reduction). optax has
+cross-entropy only on logits; on probabilities its loss is
+``optax.losses.kl_divergence(log ŷ, y)``, which equals the cross-entropy for one-hot ``y``
+(the entropy of ``y`` is 0); ``clip`` applies the page's ``jnp.clip`` first when given.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import optax  # noqa: E402
+
+from .base import Oracle  # noqa: E402
+
+
+def _reduced(loss):
+    def fn(*args, reduction=None, **settings):
+        out = loss(*args, **settings)
+        if reduction is None or reduction == "none":
+            return out
+        if reduction == "mean":
+            return jnp.mean(out)
+        if reduction == "sum":
+            return jnp.sum(out)
+        raise ValueError(f"unknown reduction {reduction!r}")
+    return fn
+
+
+def _ce_of_probabilities(p, y, clip=None):
+    # optax's loss on log-probabilities: KL(y || p) = CE(y, p) - H(y), and H(y) = 0 for
+    # one-hot y. (softmax_cross_entropy(log p) would renormalise a clipped p, and its
+    # gradient in p is not -y/p.)
+    if clip is not None:
+        p = jnp.clip(p, clip, 1.0 - clip)
+    return optax.losses.kl_divergence(jnp.log(p), y)
+
+
+FUNCTIONS = {
+    "sigmoid": jax.nn.sigmoid,
+    "tanh": jnp.tanh,
+    "relu": jax.nn.relu,
+    "leaky_relu": jax.nn.leaky_relu,
+    "gelu": jax.nn.gelu,
+    "softmax": lambda z: jax.nn.softmax(z, axis=-1),
+    "mse": _reduced(optax.losses.squared_error),
+    "cross_entropy": _reduced(_ce_of_probabilities),
+    "softmax_cross_entropy": _reduced(optax.losses.softmax_cross_entropy),
+    "binary_cross_entropy_with_logits": _reduced(optax.losses.sigmoid_binary_cross_entropy),
+}
+
+
+def _array(a):
+    return jnp.asarray(np.asarray(a, dtype=np.float64))
+
+
+@functools.cache
+def _jitted(fn, settings: tuple):
+    """``fn`` with its settings bound, under ``jax.jit`` (one XLA compilation per shape
+    instead of one per primitive and shape: the eager path is ~10x slower here)."""
+    return jax.jit(functools.partial(fn, **dict(settings)))
+
+
+@functools.cache
+def _jitted_vjp(fn, settings: tuple):
+    def vjp(x, rest, cotangent):
+        out, pullback = jax.vjp(lambda x_: fn(x_, *rest, **dict(settings)), x)
+        (g,) = pullback(jnp.ones_like(out) if cotangent is None
+                        else cotangent.reshape(out.shape))
+        return g
+    return jax.jit(vjp)
+
+
+def _value(fn):
+    def value(*args, **settings):
+        return np.asarray(_jitted(fn, tuple(sorted(settings.items())))(*map(_array, args)))
+    return value
+
+
+def _grad(fn):
+    def grad(args, cotangent, **settings):
+        x, *rest = map(_array, args)
+        ct = None if cotangent is None else _array(cotangent)
+        g = _jitted_vjp(fn, tuple(sorted(settings.items())))(x, tuple(rest), ct)
+        return np.asarray(g)
+    return grad
+
+
+ORACLE = Oracle(
+    name="jax",
+    version=f"jax {jax.__version__}, optax {optax.__version__}",
+    values={op: _value(fn) for op, fn in FUNCTIONS.items()},
+    grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
+)

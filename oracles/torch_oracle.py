@@ -1,0 +1,71 @@
+"""PyTorch oracle: ``torch.nn.functional`` values, ``torch.autograd`` gradients, float64.
+
+Settings are the functions' own keyword arguments (``approximate``, ``negative_slope``,
+``reduction``), plus ``clip`` for the probability cross-entropy: torch has no cross-entropy
+on probabilities with clipping, so the page's ``clip(ŷ, 1e-12, 1 - 1e-12)`` is applied with
+``torch.clamp`` before ``F.nll_loss(log ŷ)`` when ``clip`` is given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .base import Oracle
+
+
+def _nll_of_probabilities(p, y, clip=None, reduction="mean"):
+    # torch's canonical loss on log-probabilities; y is one-hot, nll_loss wants class indices.
+    if clip is not None:
+        p = torch.clamp(p, clip, 1.0 - clip)
+    return F.nll_loss(torch.log(p), y.argmax(dim=-1), reduction=reduction)
+
+
+FUNCTIONS = {
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": F.relu,
+    "leaky_relu": F.leaky_relu,
+    "gelu": F.gelu,
+    "softmax": lambda z: F.softmax(z, dim=-1),
+    "mse": F.mse_loss,
+    "cross_entropy": _nll_of_probabilities,
+    "softmax_cross_entropy": F.cross_entropy,  # class-probability targets (one-hot)
+    "binary_cross_entropy": F.binary_cross_entropy,
+    "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
+}
+
+
+def _tensor(a) -> torch.Tensor:
+    return torch.from_numpy(np.array(a, dtype=np.float64, copy=True))
+
+
+def _cotangent(cotangent, out: torch.Tensor) -> torch.Tensor:
+    # None means ones: the derivative of an elementwise function, the gradient of a scalar
+    return torch.ones_like(out) if cotangent is None else _tensor(cotangent).reshape(out.shape)
+
+
+def _value(fn):
+    def value(*args, **settings):
+        with torch.no_grad():
+            return fn(*map(_tensor, args), **settings).numpy()
+    return value
+
+
+def _grad(fn):
+    def grad(args, cotangent, **settings):
+        x, *rest = map(_tensor, args)
+        x.requires_grad_(True)
+        out = fn(x, *rest, **settings)
+        (g,) = torch.autograd.grad(out, x, grad_outputs=_cotangent(cotangent, out))
+        return g.numpy()
+    return grad
+
+
+ORACLE = Oracle(
+    name="torch",
+    version=torch.__version__,
+    values={op: _value(fn) for op, fn in FUNCTIONS.items()},
+    grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
+)

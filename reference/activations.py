@@ -1,0 +1,235 @@
+r"""Activation functions of the page (section ``act``), each beside its derivative.
+
+Plain NumPy (and the standard library's ``math.erfc``), nothing clever; one function per
+formula. Every function accepts any array-like of floats and returns an array of the same
+shape and dtype (float64 unless a float32 array is given).
+
+Numerical stability: where a framework is stable the reference is too. ``sigmoid(-1000)``
+returns 0 with no overflow warning, ``softmax([1000, 0])`` is ``[1, 0]``. Where the page's
+formula cancels catastrophically (``1 - tanh^2`` at large ``|x|``, ``1 + erf`` at large
+negative ``x``) the reference evaluates an algebraically identical, stable form and says so.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = [
+    "sigmoid",
+    "sigmoid_grad",
+    "tanh",
+    "tanh_grad",
+    "relu",
+    "relu_grad",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "gelu",
+    "gelu_grad",
+    "softmax",
+    "softmax_jvp",
+]
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_TANH_COEF = 0.044715
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _float_array(x) -> np.ndarray:
+    x = np.asarray(x)
+    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
+
+
+def sigmoid(x):
+    r"""Logistic sigmoid. Page section ``act.sigmoid``.
+
+    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}
+
+    Evaluated as :math:`1/(1+e^{-|x|})` for :math:`x \ge 0` and
+    :math:`e^{-|x|}/(1+e^{-|x|})` for :math:`x < 0`, so ``exp`` never overflows.
+    """
+    x = _float_array(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
+
+
+def sigmoid_grad(x):
+    r"""Derivative of the sigmoid. Page section ``act.sigmoid``.
+
+    .. math:: \sigma'(x) = \sigma(x)\,(1 - \sigma(x)) = \sigma(x)\,\sigma(-x)
+
+    The page's :math:`1-\sigma(x)` is evaluated as :math:`\sigma(-x)` (the same number
+    exactly), which keeps full relative precision when :math:`\sigma(x)` rounds to 1.
+    """
+    x = _float_array(x)
+    return sigmoid(x) * sigmoid(-x)
+
+
+def tanh(x):
+    r"""Hyperbolic tangent. Page section ``act.tanh``.
+
+    .. math:: \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}
+    """
+    return np.tanh(_float_array(x))
+
+
+def tanh_grad(x):
+    r"""Derivative of tanh. Page section ``act.tanh``.
+
+    .. math:: \tanh'(x) = 1 - \tanh^2(x) = \operatorname{sech}^2(x)
+
+    Evaluated as :math:`\operatorname{sech}^2(x) = (1/\cosh x)^2`: ``1 - tanh**2`` loses all
+    relative precision once :math:`\tanh x` rounds towards 1.
+    """
+    x = _float_array(x)
+    with np.errstate(over="ignore"):
+        sech = 1.0 / np.cosh(x)
+    return (sech * sech).astype(x.dtype)
+
+
+def relu(x):
+    r"""Rectified linear unit. Page section ``act.relu``.
+
+    .. math:: \mathrm{ReLU}(x) = \max(0, x)
+    """
+    x = _float_array(x)
+    return np.maximum(x, 0).astype(x.dtype)
+
+
+def relu_grad(x, *, at_zero: float = 0.0):
+    r"""Derivative of ReLU. Page section ``act.relu``.
+
+    .. math:: \mathrm{ReLU}'(x) = 1 \text{ if } x > 0,\; 0 \text{ if } x < 0
+
+    The page leaves :math:`x = 0` undefined ("conventionally 0 or 1"); its code uses
+    ``(z > 0)``, i.e. 0. ``at_zero`` sets the value used at exactly ``x == 0``
+    (default 0.0, the page's code).
+    """
+    x = _float_array(x)
+    return np.where(x > 0, 1.0, np.where(x < 0, 0.0, at_zero)).astype(x.dtype)
+
+
+def leaky_relu(x, *, alpha: float = 0.01):
+    r"""Leaky ReLU. Page section ``act.leaky_relu``.
+
+    .. math:: f(x) = x \text{ if } x > 0,\; \alpha x \text{ if } x \le 0
+
+    ``alpha`` defaults to the page's "typically 0.01".
+    """
+    x = _float_array(x)
+    return np.where(x > 0, x, alpha * x).astype(x.dtype)
+
+
+def leaky_relu_grad(x, *, alpha: float = 0.01, at_zero: float | None = None):
+    r"""Derivative of Leaky ReLU. Page section ``act.leaky_relu``.
+
+    .. math:: f'(x) = 1 \text{ if } x > 0,\; \alpha \text{ if } x < 0
+
+    ``at_zero`` is the value used at exactly ``x == 0``; the default ``None`` means
+    :math:`\alpha`, the derivative of the page's branch :math:`\alpha x` for :math:`x \le 0`.
+    """
+    x = _float_array(x)
+    zero_value = alpha if at_zero is None else at_zero
+    return np.where(x > 0, 1.0, np.where(x < 0, alpha, zero_value)).astype(x.dtype)
+
+
+def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
+    r""":math:`\Phi(x) = \tfrac12 \operatorname{erfc}(-x/\sqrt2)` (no cancellation for x < 0)."""
+    erfc = np.vectorize(math.erfc, otypes=[np.float64])
+    return 0.5 * erfc(-x.astype(np.float64) * _INV_SQRT_2)
+
+
+def _gelu_tanh_arg(x: np.ndarray) -> np.ndarray:
+    r""":math:`u = \sqrt{2/\pi}\,(x + 0.044715 x^3)`."""
+    return _SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3)
+
+
+def gelu(x, *, approximate: str = "none"):
+    r"""Gaussian error linear unit. Page section ``act.gelu``.
+
+    Exact (``approximate="none"``, the page's definition):
+
+    .. math:: \mathrm{GELU}(x) = x\,\Phi(x) = x \cdot \tfrac12\left[1 + \operatorname{erf}(x/\sqrt2)\right]
+
+    Tanh approximation (``approximate="tanh"``):
+
+    .. math:: \mathrm{GELU}(x) \approx \tfrac12 x\left(1 + \tanh\left[\sqrt{2/\pi}\,(x + 0.044715x^3)\right]\right)
+
+    Stable forms: :math:`\tfrac12[1+\operatorname{erf}(x/\sqrt2)] = \tfrac12\operatorname{erfc}(-x/\sqrt2)`
+    and :math:`\tfrac12(1+\tanh u) = \sigma(2u)`; both avoid cancellation for x < 0.
+
+    .. warning:: ``jax.nn.gelu`` defaults to the tanh approximation; ``torch`` defaults to
+       the exact form.
+    """
+    x = _float_array(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if approximate == "none":
+            out = x * _std_normal_cdf(x)
+        elif approximate == "tanh":
+            out = x * sigmoid(2.0 * _gelu_tanh_arg(x.astype(np.float64)))
+        else:
+            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+    return out.astype(x.dtype)
+
+
+def gelu_grad(x, *, approximate: str = "none"):
+    r"""Derivative of GELU. Page section ``act.gelu``.
+
+    Exact:
+
+    .. math:: \mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x),\qquad \varphi(x) = e^{-x^2/2}/\sqrt{2\pi}
+
+    Tanh approximation, with :math:`u = \sqrt{2/\pi}(x + 0.044715x^3)` and
+    :math:`\tfrac12(1+\tanh u) = \sigma(2u)`:
+
+    .. math:: \tfrac12(1+\tanh u) + \tfrac12 x\,(1-\tanh^2 u)\,u'
+              = \sigma(2u) + 2x\,\sigma(2u)\,\sigma(-2u)\,\sqrt{2/\pi}\,(1 + 3\cdot0.044715\,x^2)
+    """
+    x = _float_array(x)
+    xd = x.astype(np.float64)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        if approximate == "none":
+            out = _std_normal_cdf(xd) + xd * _INV_SQRT_2PI * np.exp(-0.5 * xd * xd)
+        elif approximate == "tanh":
+            u2 = 2.0 * _gelu_tanh_arg(xd)
+            du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_TANH_COEF * xd * xd)
+            s_pos, s_neg = sigmoid(u2), sigmoid(-u2)
+            # x * s_pos * s_neg * du: multiply the small factors first so that x * du
+            # (which overflows for |x| > ~1e100) meets an underflowed sigmoid as 0, not inf*0.
+            out = s_pos + 2.0 * (s_pos * s_neg) * xd * du
+            out = np.where(np.isfinite(out), out, np.where(xd > 0, 1.0, 0.0))
+        else:
+            raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+    return out.astype(x.dtype)
+
+
+def softmax(z, *, axis: int = -1):
+    r"""Softmax along ``axis``. Page section ``act.softmax``.
+
+    .. math:: \mathrm{softmax}(z)_i = \frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}
+
+    Computed as :math:`e^{z_i - \max z}/\sum_j e^{z_j - \max z}` (the page's code does the
+    same), so ``softmax([1000, 0]) == [1, 0]``.
+    """
+    z = _float_array(z)
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_jvp(z, v, *, axis: int = -1):
+    r"""Jacobian-vector product of softmax. Page section ``act.softmax``.
+
+    With :math:`s = \mathrm{softmax}(z)`, :math:`\partial s_k/\partial z_k = s_k(1-s_k)` and
+    :math:`\partial s_k/\partial z_i = -s_k s_i` (page section ``backprop.softmax_ce``), i.e.
+    :math:`J = \mathrm{diag}(s) - s s^\top`, hence
+
+    .. math:: J v = s \odot \left(v - \langle s, v\rangle\right)
+
+    :math:`J` is symmetric, so this is also the vector-Jacobian product.
+    """
+    z = _float_array(z)
+    v = np.asarray(v, dtype=z.dtype)
+    s = softmax(z, axis=axis)
+    return s * (v - np.sum(s * v, axis=axis, keepdims=True))
