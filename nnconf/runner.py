@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 
 import hypothesis
+import numpy as np
 from hypothesis import example, given
 
 import oracles
@@ -31,6 +32,19 @@ class _Tally:
     worst_page_case: object = None
     failing_case: object = None
     failure: str = ""
+
+
+def describe(case, index: tuple, got) -> str:
+    """The input at the element where the error is largest, or the whole case if the output
+    does not correspond to the inputs element by element."""
+    x = np.asarray(case.args[0])
+    if index and x.shape == np.shape(got):
+        parts = [f"{name} = {float(np.asarray(a)[index])!r}" for name, a in
+                 zip(("x", "y"), case.args, strict=False)]
+        if case.cotangent is not None:
+            parts.append("cotangent row " + repr(np.asarray(case.cotangent)[index[:-1]]))
+        return ", ".join(parts)
+    return repr(case)
 
 
 def _evaluate(row: Row, case) -> object:
@@ -58,7 +72,7 @@ def _body(row: Row, tally: _Tally):
             err_page, tally.page_shape_note = None, f"{exc}"
         if err_page is not None:
             if tally.against_page is None or err_page.margin > tally.against_page.margin:
-                tally.worst_page_case = case
+                tally.worst_page_case = describe(case, err_page.worst_index, got)
             tally.against_page = err_page.merge(tally.against_page)
         if isinstance(variant, Convention):
             matched_case = flush_subnormals(case) if variant.flush_subnormals else case
@@ -145,7 +159,7 @@ def run_row(row: Row, profile: str = "ci", seed: int | None = None) -> dict:
             note = (f"does not match the stated convention {variant.matches}: {tally.failure}; "
                     f"input {tally.failing_case!r}")
         elif differs:
-            where = tally.page_shape_note or f"largest at {tally.worst_page_case!r}"
+            where = tally.page_shape_note or f"largest at {tally.worst_page_case}"
             note = f"{variant.note} Differs from the page: {where}."
         else:
             note = f"{variant.note} Agrees with the page on every tested input."

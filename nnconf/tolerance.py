@@ -6,7 +6,9 @@ A value ``got`` agrees with the reference ``want`` elementwise when
 
 where ``x`` is the check's first input (elementwise when shapes agree, else ``max |x|``):
 ``atol_x`` covers formulas whose absolute rounding error grows with the input (``x·Φ(x)``
-computed as ``x·½(1 + erf)``). Two NaNs agree (both undefined), as do equal infinities.
+computed as ``x·½(1 + erf)``). Two NaNs agree (both undefined), as do equal infinities. The relative error is reported
+where the reference is a normal number (``|want| >= 2.2e-308``); below, only the absolute
+error means anything.
 """
 
 from __future__ import annotations
@@ -69,7 +71,10 @@ def measure(got, want, tol: Tolerance, x=None) -> Errors:
         allowed = tol.atol + tol.rtol * np.where(np.isfinite(want), np.abs(want), 0.0) \
             + tol.atol_x * scale_x
         ratio = np.where(diff == 0, 0.0, np.where(allowed > 0, diff / allowed, np.inf))
-        rel = np.where(diff == 0, 0.0, diff / np.maximum(np.abs(want), TINY))
+        # relative error where the reference is a normal number (below that it has none)
+        rel = np.where((diff == 0) | ~(np.abs(want) >= TINY), 0.0,
+                       diff / np.where(np.abs(want) >= TINY, np.abs(want), 1.0))
+        rel = np.where(np.isnan(want) | (np.isinf(want) & (diff > 0)), np.inf, rel)
     if diff.size == 0:
         return Errors(0.0, 0.0, 0.0, ())
     worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.ndim else ()

@@ -1,0 +1,153 @@
+"""Runs the registry and writes the conformance report (JSON, the contract, and Markdown).
+
+Data flows one way: registry -> runner -> results dict -> renderers. The Markdown renderer
+reads only the results dict; it computes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from . import provenance
+from .registry import Row, all_rows
+from .runner import STATUSES, run_row
+
+SCHEMA = "nnconf.conformance/1"
+
+
+def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None,
+        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None) -> dict:
+    """Run ``rows`` (default: the whole registry) and return the results document."""
+    rows = list(all_rows() if rows is None else rows)
+    checks = [run_row(row, profile=profile, seed=seed) for row in progress(rows)]
+    return {
+        "schema": SCHEMA,
+        "provenance": provenance.collect(profile=profile, seed=seed, argv=argv),
+        "summary": {s: sum(c["status"] == s for c in checks) for s in STATUSES},
+        "checks": checks,
+    }
+
+
+def failed(results: dict) -> bool:
+    return any(c["status"] == "fail" for c in results["checks"])
+
+
+# ---------------------------------------------------------------- writing, atomically
+def _finite(obj):
+    """JSON has no infinities or NaN: write them as the strings "inf", "-inf", "nan"."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it: never a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write(results: dict, out_dir: Path) -> list[Path]:
+    json_path, md_path = out_dir / "conformance.json", out_dir / "conformance.md"
+    write_atomic(json_path, json.dumps(_finite(results), indent=1, sort_keys=False) + "\n")
+    write_atomic(md_path, render_markdown(results))
+    return [json_path, md_path]
+
+
+# ---------------------------------------------------------------- Markdown renderer
+def _num(x) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, str):
+        return x
+    if x == 0:
+        return "0"
+    return f"{x:.3g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.2e}"
+
+
+def _settings(d: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in d.items()) or "defaults"
+
+
+def _cell(text: str, limit: int = 400) -> str:
+    text = " ".join(str(text).split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tolerance(tol: dict) -> str:
+    parts = [f"rtol {_num(tol['rtol'])}"]
+    if tol.get("atol"):
+        parts.append(f"atol {_num(tol['atol'])}")
+    if tol.get("atol_x"):
+        parts.append(f"atol_x {_num(tol['atol_x'])}")
+    return ", ".join(parts)
+
+
+def render_markdown(results: dict) -> str:
+    checks = results["checks"]
+    prov = results["provenance"]
+    s = results["summary"]
+    out = ["# Conformance report: “Neural Network Basics”", ""]
+    out.append(f"**{s['pass']} pass · {s['fail']} fail · {s['convention']} convention · "
+               f"{s['skipped']} skipped** (rows: a check × an oracle × a setting)")
+    out.append("")
+    fails = [c for c in checks if c["status"] == "fail"]
+    if fails:
+        out += ["## Failures", ""]
+        out += [f"- `{c['id']}` [{c['oracle']}:{c['variant']}]: {_cell(c['note'])}" for c in fails]
+        out.append("")
+    conventions = [c for c in checks if c["status"] == "convention"]
+    out += ["## Conventions: framework settings that differ from the page", "",
+            "Each row: the framework's setting, the measured difference from the page "
+            "(max |Δ| over the tested inputs), the reference settings it agrees with instead "
+            "and the agreement reached (margin = error / tolerance, ≤ 1 passes).", "",
+            "| check | oracle | setting | max abs Δ vs page | max rel Δ | agrees with reference "
+            "| its margin | what differs |", "|---|---|---|---|---|---|---|---|"]
+    for c in conventions:
+        m = c["matches"]
+        match = _settings(m["reference_settings"]) + (f" × {m['scale']}" if m["scale"] != 1 else "")
+        diff = c["max_abs_err"] if c["max_abs_err"] is not None else "shape"
+        out.append(f"| `{c['id']}` | {c['oracle']} | {_settings(c['settings'])} | {_num(diff)} | "
+                   f"{_num(c['max_rel_err'])} | {match} | {_num(m['margin'])} | "
+                   f"{_cell(c['note'])} |")
+    out.append("")
+    out += ["## Checks by page section", ""]
+    sections: dict[str, list[dict]] = {}
+    for c in checks:
+        sections.setdefault(c["section"], []).append(c)
+    for section, rows in sections.items():
+        out += [f"### `{section}`", "",
+                "| check | oracle | setting | status | max abs err | max rel err | margin "
+                "| tolerance | examples | note |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for c in rows:
+            out.append(f"| `{c['id']}` | {c['oracle']} | {_settings(c['settings'])} | "
+                       f"**{c['status']}** | {_num(c['max_abs_err'])} | {_num(c['max_rel_err'])} "
+                       f"| {_num(c['margin'])} | {_tolerance(c['tolerance'])} | {c['examples']} | "
+                       f"{_cell(c['note'], 160)} |")
+        out.append("")
+    out += ["## Tolerances and their reasons", ""]
+    seen = {}
+    for c in checks:
+        seen.setdefault(c["tolerance"]["reason"], []).append(c["id"])
+    for reason, ids in seen.items():
+        out.append(f"- {', '.join(f'`{i}`' for i in dict.fromkeys(ids))}: {reason}")
+    out += ["", "## Provenance", "", "| key | value |", "|---|---|"]
+    for k, v in prov.items():
+        out.append(f"| {k} | {_cell(json.dumps(v) if not isinstance(v, str) else v)} |")
+    out.append("")
+    return "\n".join(out)

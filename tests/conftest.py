@@ -1,0 +1,11 @@
+"""Test configuration: hypothesis profiles (``ci`` by default; NNCONF_PROFILE=thorough)."""
+
+import os
+
+from hypothesis import settings
+
+from nnconf import profiles
+
+for _name, _settings in profiles.PROFILES.items():
+    settings.register_profile(_name, _settings)
+settings.load_profile(os.environ.get("NNCONF_PROFILE", "ci"))

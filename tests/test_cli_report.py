@@ -1,0 +1,68 @@
+"""The report command: files, JSON contract, exit codes, a missing framework, bad usage."""
+
+import json
+
+import pytest
+
+import oracles
+from nnconf import cli, report
+from nnconf.registry import all_rows
+from nnconf.runner import run_row
+
+CONTRACT = {"id", "section", "oracle", "status", "max_abs_err", "max_rel_err", "tolerance",
+            "examples", "settings", "note"}
+
+
+def test_report_writes_json_and_markdown(tmp_path, capsys):
+    code = cli.main(["report", "--profile", "ci", "--only", "act.relu*", "--only", "loss.mse*",
+                     "--out-dir", str(tmp_path), "--no-progress"])
+    assert code == cli.EXIT_OK
+    data = json.loads((tmp_path / "conformance.json").read_text())
+    assert data["schema"] == report.SCHEMA
+    for key in ("python", "numpy", "torch", "jax", "optax", "scikit-learn", "platform", "cpu",
+                "blas", "dtype", "hypothesis_profile", "git"):
+        assert key in data["provenance"]
+    assert data["checks"] and all(CONTRACT <= set(c) for c in data["checks"])
+    assert {c["id"] for c in data["checks"]} == {"act.relu.value", "act.relu.grad",
+                                                  "loss.mse.value", "loss.mse.grad"}
+    md = (tmp_path / "conformance.md").read_text()
+    assert "### `act.relu`" in md and "### `loss.mse`" in md
+    assert "pass," in capsys.readouterr().out
+
+
+def test_a_failing_row_makes_the_exit_code_nonzero(tmp_path, monkeypatch):
+    import reference.activations as A
+    monkeypatch.setattr(A, "relu", lambda x: x)  # a planted bug
+    code = cli.main(["report", "--profile", "mutation", "--only", "act.relu.value",
+                     "--oracle", "torch", "--out-dir", str(tmp_path), "--no-progress"])
+    assert code == cli.EXIT_FAIL
+    data = json.loads((tmp_path / "conformance.json").read_text())
+    assert data["summary"]["fail"] == 1 and "input" in data["checks"][0]["note"]
+
+
+def test_unknown_selection_is_a_usage_error(tmp_path, capsys):
+    code = cli.main(["report", "--only", "no.such.check", "--out-dir", str(tmp_path)])
+    assert code == cli.EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("nnconf: error:") and "Traceback" not in err
+    assert not (tmp_path / "conformance.json").exists()
+
+
+def test_missing_framework_gives_skipped_rows(monkeypatch):
+    monkeypatch.setitem(oracles.base._MODULES, "jax", "oracles.no_such_module")
+    monkeypatch.delitem(oracles.base._cache, "jax", raising=False)
+    row = next(r for r in all_rows() if r.oracle == "jax")
+    record = run_row(row, profile="ci")
+    assert record["status"] == "skipped"
+    assert "not installed" in record["note"] and "pip install" in record["note"]
+
+
+def test_non_finite_figures_are_valid_json():
+    assert report._finite({"a": [float("inf"), float("nan"), 1.0]}) == {"a": ["inf", "nan", 1.0]}
+
+
+def test_help_explains(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["report", "--help"])
+    assert exc.value.code == 0
+    assert "hypothesis profile" in capsys.readouterr().out

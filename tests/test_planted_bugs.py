@@ -1,0 +1,40 @@
+"""Each check can fail: every mutant of a reference function is caught by a registry row.
+
+For each planted bug (``nnconf.mutants``) the mutant replaces the reference function, the
+registry rows that use it run under the ``mutation`` profile, and at least one must fail.
+"""
+
+import importlib
+
+import pytest
+
+import oracles
+from nnconf.mutants import MUTANTS
+from nnconf.registry import all_checks, all_rows
+from nnconf.runner import run_row
+
+ROWS = all_rows()
+
+
+def test_every_reference_function_has_a_mutant():
+    used = {c.reference for c in all_checks()}
+    mutated = {m.target for m in MUTANTS}
+    assert used <= mutated, f"no planted bug for {sorted(used - mutated)}"
+
+
+@pytest.mark.mutation
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: f"{m.target}: {m.description}")
+def test_mutant_is_caught(mutant, monkeypatch):
+    module, name = mutant.target.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(f"reference.{module}"), name, mutant.function)
+    rows = [r for r in ROWS if r.check.reference == mutant.target
+            and oracles.available(r.oracle)[0]]
+    if not rows:
+        pytest.skip(f"no installed oracle checks {mutant.target}")
+    caught = []
+    for row in rows:
+        record = run_row(row, profile="mutation")
+        if record["status"] == "fail":
+            caught.append(row.key)
+            break
+    assert caught, f"no row using {mutant.target} fails with the planted bug: {mutant.description}"

@@ -1,0 +1,64 @@
+"""Properties of the reference itself: stability, conventions as keywords, clear errors."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from reference import activations as A
+from reference import losses as L
+
+
+def test_sigmoid_is_stable_at_extremes():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert A.sigmoid(np.array([-1000.0]))[0] == 0.0
+        assert A.sigmoid(np.array([1000.0]))[0] == 1.0
+        assert A.sigmoid_grad(np.array([-1000.0, 1000.0])).tolist() == [0.0, 0.0]
+
+
+def test_softmax_of_large_logits():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert A.softmax(np.array([1000.0, 0.0])).tolist() == [1.0, 0.0]
+    assert np.allclose(A.softmax(np.array([[2.0, 1.0, 0.1]])).sum(), 1.0)
+
+
+def test_tanh_grad_keeps_relative_precision():
+    # 1 - tanh(20)^2 would be 0 or a multiple of 2^-53; sech^2(20) is 1.7e-17
+    assert math.isclose(A.tanh_grad(np.array([20.0]))[0], 1 / math.cosh(20.0) ** 2, rel_tol=1e-14)
+
+
+def test_kink_conventions_are_keywords():
+    zero = np.array([0.0])
+    assert A.relu_grad(zero)[0] == 0.0
+    assert A.relu_grad(zero, at_zero=1.0)[0] == 1.0
+    assert A.leaky_relu_grad(zero)[0] == 0.01
+    assert A.leaky_relu_grad(zero, alpha=0.2)[0] == 0.2
+    assert A.leaky_relu_grad(zero, at_zero=1.0)[0] == 1.0
+
+
+def test_gelu_forms_differ_and_bad_form_is_an_error():
+    x = np.array([1.0])
+    assert A.gelu(x)[0] != A.gelu(x, approximate="tanh")[0]
+    with pytest.raises(ValueError, match="approximate"):
+        A.gelu(x, approximate="erf")
+
+
+def test_loss_reductions_and_errors():
+    p, y = np.array([[0.1, 0.7, 0.2]]), np.array([[0.0, 1.0, 0.0]])
+    assert math.isclose(L.mse(p, y), 0.14 / 3)
+    assert math.isclose(L.mse(p, y, reduction="sum"), 0.14)
+    assert L.mse(p, y, reduction="none").shape == (1, 3)
+    assert math.isclose(L.cross_entropy(p, y), -math.log(0.7))
+    with pytest.raises(ValueError, match="reduction"):
+        L.mse(p, y, reduction="average")
+    with pytest.raises(ValueError, match="shape mismatch"):
+        L.mse(p, y[:, :2])
+
+
+def test_page_clip_caps_cross_entropy():
+    p, y = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    assert math.isclose(L.cross_entropy(p, y), -math.log(1e-12))
+    assert L.cross_entropy(p, y, eps=None) == math.inf
