@@ -1,6 +1,7 @@
 """JAX oracle: ``jax.nn`` / ``optax.losses`` values, ``jax.vjp`` gradients, float64.
 
-``jax_enable_x64`` is switched on at import. optax losses return unreduced per-example
+``jax_enable_x64`` is switched on at import. ReLU takes ``via="maximum"`` for
+``jnp.maximum(x, 0)``, the page's code's spelling, besides ``jax.nn.relu``. optax losses return unreduced per-example
 values; the oracle setting ``reduction="mean"`` applies ``jnp.mean`` to them (the idiom
 optax documents), ``reduction`` absent keeps optax's default (no reduction). optax has
 cross-entropy only on logits; on probabilities its loss is
@@ -45,10 +46,13 @@ def _ce_of_probabilities(p, y, clip=None):
     return optax.losses.kl_divergence(jnp.log(p), y)
 
 
+_RELU_SPELLINGS = {"relu": jax.nn.relu, "maximum": lambda x: jnp.maximum(x, 0.0)}
+
+
 FUNCTIONS = {
     "sigmoid": jax.nn.sigmoid,
     "tanh": jnp.tanh,
-    "relu": jax.nn.relu,
+    "relu": lambda x, via="relu": _RELU_SPELLINGS[via](x),
     "leaky_relu": jax.nn.leaky_relu,
     "gelu": jax.nn.gelu,
     "softmax": lambda z: jax.nn.softmax(z, axis=-1),

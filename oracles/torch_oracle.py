@@ -1,7 +1,8 @@
 """PyTorch oracle: ``torch.nn.functional`` values, ``torch.autograd`` gradients, float64.
 
 Settings are the functions' own keyword arguments (``approximate``, ``negative_slope``,
-``reduction``), plus ``clip`` for the probability cross-entropy: torch has no cross-entropy
+``reduction``), plus ``via`` for ReLU (``"relu"``: ``F.relu``; ``"maximum"``:
+``torch.maximum(x, 0)``, the page's code's spelling; ``"clamp"``: ``torch.clamp(x, min=0)``) and ``clip`` for the probability cross-entropy: torch has no cross-entropy
 on probabilities with clipping, so the page's ``clip(ŷ, 1e-12, 1 - 1e-12)`` is applied with
 ``torch.clamp`` before ``F.nll_loss(log ŷ)`` when ``clip`` is given.
 """
@@ -22,10 +23,19 @@ def _nll_of_probabilities(p, y, clip=None, reduction="mean"):
     return F.nll_loss(torch.log(p), y.argmax(dim=-1), reduction=reduction)
 
 
+# ReLU as torch spells it: F.relu, or as the page's code writes it, maximum(0, x); or clamp.
+# The three agree in value and differ in their derivative at exactly 0.
+_RELU_SPELLINGS = {
+    "relu": F.relu,
+    "maximum": lambda x: torch.maximum(x, torch.zeros_like(x)),
+    "clamp": lambda x: torch.clamp(x, min=0.0),
+}
+
+
 FUNCTIONS = {
     "sigmoid": torch.sigmoid,
     "tanh": torch.tanh,
-    "relu": F.relu,
+    "relu": lambda x, via="relu": _RELU_SPELLINGS[via](x),
     "leaky_relu": F.leaky_relu,
     "gelu": F.gelu,
     "softmax": lambda z: F.softmax(z, dim=-1),

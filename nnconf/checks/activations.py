@@ -80,13 +80,25 @@ GELU_EXACT_DEFAULT_TORCH = Convention(
     "torch.nn.functional.gelu defaults to approximate='none' (exact x·Φ(x)); "
     "approximate='tanh' gives the page's tanh form.")
 
+MAXIMUM_AT_ZERO = Convention(
+    "via=maximum", {"via": "maximum"}, {"at_zero": 0.5},
+    "ReLU spelled maximum(x, 0), as the page's code writes it (np.maximum(0, z)), "
+    "differentiates to 0.5 at x = 0: autodiff splits a tie of maximum evenly; F.relu and "
+    "jax.nn.relu give the page's 0.")
+CLAMP_AT_ZERO = Convention(
+    "via=clamp", {"via": "clamp"}, {"at_zero": 1.0},
+    "ReLU spelled torch.clamp(x, min=0) differentiates to 1 at x = 0 (clamp passes the "
+    "gradient where x >= min); F.relu gives the page's 0.")
+
 CHECKS = [
     *_pair("sigmoid", "act.sigmoid", EXP_VALUE, ONE_MINUS, EVERY, EVERY,
            description="σ(x) = 1/(1 + e^-x)"),
     *_pair("tanh", "act.tanh", Tolerance(4 * EPS, "tanh ≤ 1-2 ulp in each libm", atol=TINY),
            ONE_MINUS, EVERY, EVERY, description="tanh, derivative 1 - tanh²"),
     *_pair("relu", "act.relu", EXACT, EXACT, EVERY,
-           {"torch": PAGE, "jax": (JAX_DAZ,), "sklearn": PAGE},
+           {"torch": (Page(), MAXIMUM_AT_ZERO, CLAMP_AT_ZERO),
+            "jax": (JAX_DAZ, Convention(**{**MAXIMUM_AT_ZERO.__dict__, "flush_subnormals": True})),
+            "sklearn": PAGE},
            description="max(0, x); derivative 0 at x = 0 (the page's code: z > 0)"),
     *_pair("leaky_relu", "act.leaky_relu", EXACT, EXACT, TORCH_JAX,
            {"torch": PAGE, "jax": (JAX_LEAKY_AT_ZERO,)},
