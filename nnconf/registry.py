@@ -41,6 +41,7 @@ class Convention:
     note: str
     scale: float = 1.0
     flush_subnormals: bool = False  # compare with the reference at inputs flushed to ±0
+    tolerance: Tolerance | None = None  # for the matched formula, if not the check's own
 
 
 Variant = Page | Convention

@@ -77,7 +77,7 @@ def _body(row: Row, tally: _Tally):
         if isinstance(variant, Convention):
             matched_case = flush_subnormals(case) if variant.flush_subnormals else case
             want = check.compute_reference(matched_case, **variant.matches)
-            err = measure(got, want * variant.scale, tol, x)
+            err = measure(got, want * variant.scale, variant.tolerance or tol, x)
             tally.against_match = err.merge(tally.against_match)
         else:
             err = err_page
@@ -117,6 +117,7 @@ def _record(row, status, main: Errors | None, matched: Errors | None, examples, 
     if isinstance(v, Convention):
         rec["matches"] = {"reference_settings": {**row.check.reference_settings, **v.matches},
                           "scale": v.scale,
+                          "tolerance": (v.tolerance or row.check.tolerance).as_dict(),
                           "max_abs_err": None if matched is None else matched.max_abs,
                           "margin": None if matched is None else matched.margin}
     rec.update(extra)

@@ -1,10 +1,13 @@
 """PyTorch oracle: ``torch.nn.functional`` values, ``torch.autograd`` gradients, float64.
 
 Settings are the functions' own keyword arguments (``approximate``, ``negative_slope``,
-``reduction``), plus ``via`` for ReLU (``"relu"``: ``F.relu``; ``"maximum"``:
-``torch.maximum(x, 0)``, the page's code's spelling; ``"clamp"``: ``torch.clamp(x, min=0)``) and ``clip`` for the probability cross-entropy: torch has no cross-entropy
-on probabilities with clipping, so the page's ``clip(ŷ, 1e-12, 1 - 1e-12)`` is applied with
-``torch.clamp`` before ``F.nll_loss(log ŷ)`` when ``clip`` is given.
+``reduction``), plus two of the oracle's own:
+
+- ``via`` for ReLU: ``"relu"`` (``F.relu``), ``"maximum"`` (``torch.maximum(x, 0)``, the
+  spelling of the page's code) or ``"clamp"`` (``torch.clamp(x, min=0)``);
+- ``clip`` for the probability cross-entropy: torch has no cross-entropy on probabilities
+  with clipping, so the page's ``clip(ŷ, 1e-12, 1 - 1e-12)`` is applied with ``torch.clamp``
+  before ``F.nll_loss(log ŷ)`` when ``clip`` is given.
 """
 
 from __future__ import annotations
