@@ -61,24 +61,61 @@ class Check:
     examples: tuple[Case, ...] = ()
     description: str = ""
 
+    def uses(self) -> tuple[str, ...]:
+        return (self.reference,)
+
     def reference_function(self) -> Callable:
         """Resolved at call time, so a patched reference (a planted bug) is what runs."""
         module, name = self.reference.rsplit(".", 1)
         return getattr(importlib.import_module(f"reference.{module}"), name)
 
     def compute_reference(self, case: Case, **overrides):
-        settings = {**self.reference_settings, **overrides}
+        settings = {**self.reference_settings, **(case.kwargs or {}), **overrides}
         fn = self.reference_function()
         if self.kind == "grad" and case.cotangent is not None:
             return fn(*case.args, case.cotangent, **settings)
         return fn(*case.args, **settings)
 
 
+@dataclass
+class Outcome:
+    """What a :class:`Property` measured: its status, figures, and a one-line note."""
+
+    status: str  # "pass" | "fail" | "convention"
+    note: str
+    figures: dict = field(default_factory=dict)
+    examples: int = 1
+    max_abs_err: float | None = None
+    tolerance: Tolerance | None = None
+
+
+@dataclass(frozen=True)
+class Property:
+    """A page claim or a statistical/structural check that is not a value comparison: XOR
+    is not linearly separable, stacked linear layers collapse, He init's distribution, ...
+
+    ``run(profile, seed) -> Outcome`` computes it (hypothesis inside where inputs are drawn);
+    ``oracle`` names what independent implementation it relies on (``"reference"`` when it
+    checks the reference against mathematics only); ``references`` are the reference
+    functions it exercises (for the planted-bug tests)."""
+
+    id: str
+    section: str
+    oracle: str
+    run: Callable[[str, int | None], Outcome]
+    references: tuple[str, ...]
+    description: str = ""
+    label: str = "property"
+
+    def uses(self) -> tuple[str, ...]:
+        return self.references
+
+
 @dataclass(frozen=True)
 class Row:
     """One runnable unit: a check against one oracle under one variant."""
 
-    check: Check
+    check: Check | Property
     oracle: str
     variant: Variant
 
@@ -97,8 +134,12 @@ def all_checks() -> list[Check]:
     return list(CHECKS)
 
 
-def all_rows(checks: list[Check] | None = None) -> list[Row]:
-    return [Row(check, oracle, variant)
-            for check in (all_checks() if checks is None else checks)
-            for oracle, variants in check.oracles.items()
-            for variant in variants]
+def all_rows(checks: list | None = None) -> list[Row]:
+    rows = []
+    for check in all_checks() if checks is None else checks:
+        if isinstance(check, Property):
+            rows.append(Row(check, check.oracle, Page(label=check.label)))
+        else:
+            rows.extend(Row(check, oracle, variant)
+                        for oracle, variants in check.oracles.items() for variant in variants)
+    return rows

@@ -16,7 +16,7 @@ from hypothesis import example, given
 import oracles
 
 from . import profiles
-from .registry import Convention, Row
+from .registry import Convention, Property, Row
 from .strategies import flush_subnormals
 from .tolerance import Errors, ShapeMismatch, measure
 
@@ -44,12 +44,12 @@ def describe(case, index: tuple, got) -> str:
         if case.cotangent is not None:
             parts.append("cotangent row " + repr(np.asarray(case.cotangent)[index[:-1]]))
         return ", ".join(parts)
-    return repr(case)
+    return f"output index {index} of {case!r}" if index else repr(case)
 
 
 def _evaluate(row: Row, case) -> object:
     oracle = oracles.get(row.oracle)
-    settings = row.variant.settings
+    settings = {**(case.kwargs or {}), **row.variant.settings}
     if row.check.kind == "value":
         return oracle.value(row.check.op, case.args, **settings)
     return oracle.grad(row.check.op, case.args, case.cotangent, **settings)
@@ -102,16 +102,16 @@ def _record(row, status, main: Errors | None, matched: Errors | None, examples, 
         "section": row.check.section,
         "oracle": row.oracle,
         "variant": v.label,
-        "kind": row.check.kind,
+        "kind": getattr(row.check, "kind", "property"),
         "status": status,
         "max_abs_err": None if main is None else main.max_abs,
         "max_rel_err": None if main is None else main.max_rel,
         "margin": None if main is None else main.margin,
-        "tolerance": row.check.tolerance.as_dict(),
+        "tolerance": getattr(row.check, "tolerance", None) and row.check.tolerance.as_dict(),
         "examples": examples,
         "settings": dict(v.settings),
-        "reference": row.check.reference,
-        "reference_settings": dict(row.check.reference_settings),
+        "reference": ", ".join(row.check.uses()),
+        "reference_settings": dict(getattr(row.check, "reference_settings", {})),
         "note": note,
     }
     if isinstance(v, Convention):
@@ -124,8 +124,30 @@ def _record(row, status, main: Errors | None, matched: Errors | None, examples, 
     return rec
 
 
+def _run_property(row: Row, profile: str, seed: int | None) -> dict:
+    prop = row.check
+    if prop.oracle != "reference":
+        ok, reason = oracles.available(prop.oracle) if prop.oracle in oracles.ORACLE_NAMES \
+            else (True, "")
+        if not ok:
+            return _record(row, "skipped", None, None, 0, reason)
+    started = time.perf_counter()
+    try:
+        out = prop.run(profile, seed)
+    except Exception as exc:  # a property that raises has failed; the record says how
+        return _record(row, "fail", None, None, 0, f"{type(exc).__name__}: {exc}",
+                       seconds=round(time.perf_counter() - started, 3))
+    rec = _record(row, out.status, None, None, out.examples, out.note,
+                  figures=out.figures, seconds=round(time.perf_counter() - started, 3))
+    rec["max_abs_err"] = out.max_abs_err
+    rec["tolerance"] = None if out.tolerance is None else out.tolerance.as_dict()
+    return rec
+
+
 def run_row(row: Row, profile: str = "ci", seed: int | None = None) -> dict:
     """Run ``row`` under the hypothesis ``profile``; return its result record."""
+    if isinstance(row.check, Property):
+        return _run_property(row, profile, seed)
     try:
         oracle = oracles.get(row.oracle)
     except oracles.OracleUnavailable as exc:

@@ -18,21 +18,24 @@ SPECIAL = [0.0, -0.0, 1e-300, -1e-300, 5e-324, -5e-324, 1e-8, -1e-8, 1.0, -1.0,
 
 @dataclass(frozen=True)
 class Case:
-    """Positional inputs of one evaluation, and the cotangent for a gradient check.
+    """Positional inputs of one evaluation, the cotangent for a gradient check, and drawn
+    keyword inputs (hyperparameters, network shape) passed to the reference and the oracle.
 
     ``cotangent=None`` means ones: the elementwise derivative, or the gradient of a scalar.
     """
 
     args: tuple
     cotangent: np.ndarray | None = None
+    kwargs: dict | None = None
 
     def __repr__(self) -> str:
         def show(a):
             return np.array2string(np.asarray(a), precision=17, separator=", ",
-                                   threshold=64)
+                                   threshold=12, edgeitems=2)
         parts = ", ".join(show(a) for a in self.args)
         cot = "" if self.cotangent is None else f", cotangent={show(self.cotangent)}"
-        return f"Case(args=({parts},){cot})"
+        kw = "" if not self.kwargs else f", kwargs={self.kwargs!r}"
+        return f"Case(args=({parts},){cot}{kw})"
 
 
 def flush_subnormals(case: Case) -> Case:
@@ -41,7 +44,7 @@ def flush_subnormals(case: Case) -> Case:
         a = np.asarray(a, dtype=np.float64)
         return np.where(np.abs(a) < np.finfo(np.float64).tiny, np.copysign(0.0, a), a)
     cot = None if case.cotangent is None else flush(case.cotangent)
-    return Case(tuple(flush(a) for a in case.args), cot)
+    return Case(tuple(flush(a) for a in case.args), cot, case.kwargs)
 
 
 def reals(bound: float = 1e3) -> st.SearchStrategy[float]:
@@ -135,3 +138,58 @@ def binary_logits(draw) -> Case:
     n = draw(st.sampled_from(SIDES))
     y = np.asarray(draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=n, max_size=n)))
     return Case((draw(arrays((n,), reals())), y))
+
+
+TRAJECTORY_STEPS = 60  # the issue asks for at least 50 steps
+PARAM_SIZES = (1, 2, 3, 5)
+
+
+def _gradient_entries() -> st.SearchStrategy[float]:
+    return st.one_of(st.floats(-10.0, 10.0), st.sampled_from([0.0, 1e-300, -1e-12, 1e-8, 10.0]))
+
+
+@st.composite
+def optimizer_runs(draw, hyperparameters: tuple[str, ...]) -> Case:
+    """θ₀ of shape (P,), a gradient sequence (60, P) and the named hyperparameters."""
+    p = draw(st.sampled_from(PARAM_SIZES))
+    theta0 = draw(arrays((p,), st.floats(-10.0, 10.0)))
+    grads = draw(arrays((TRAJECTORY_STEPS, p), _gradient_entries()))
+    ranges = {
+        "lr": st.floats(1e-4, 0.5),
+        "beta": st.floats(0.5, 0.99),
+        "b1": st.floats(0.5, 0.99),
+        "b2": st.floats(0.9, 0.999),
+        "eps": st.sampled_from([1e-8, 1e-6, 1e-3]),
+        "weight_decay": st.floats(0.0, 0.1),
+    }
+    return Case((theta0, grads), kwargs={k: draw(ranges[k]) for k in hyperparameters})
+
+
+SMOOTH = ("sigmoid", "tanh", "gelu")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "gelu")
+
+
+@st.composite
+def networks(draw, activations=ACTIVATIONS, losses=("cross_entropy", "mse"),
+             max_layers: int = 4) -> Case:
+    """A batch, targets and the parameters (math layout, ``W1, b1, W2, b2, ...``) of an MLP
+    of 1 to ``max_layers`` layers and widths 1–4 (square layers included, so a transposed
+    weight cannot hide), with the hidden activation, output and loss as keywords."""
+    n_layers = draw(st.integers(1, max_layers))
+    loss = draw(st.sampled_from(losses))
+    widths = [draw(st.sampled_from((1, 2, 3, 4))) for _ in range(n_layers)]
+    widths.append(draw(st.sampled_from((2, 3, 4))))
+    n = draw(st.sampled_from((1, 2, 3, 5)))
+    x = draw(arrays((n, widths[0]), st.floats(-3.0, 3.0)))
+    params = []
+    for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
+        params.append(draw(arrays((fan_out, fan_in), st.floats(-2.0, 2.0))))
+        params.append(draw(arrays((fan_out,), st.floats(-1.0, 1.0))))
+    k = widths[-1]
+    if loss == "cross_entropy":
+        y, output = _one_hot(draw, n, k), "softmax"
+    else:
+        y = draw(arrays((n, k), st.floats(-1.0, 1.0)))
+        output = draw(st.sampled_from(("identity", "sigmoid", "softmax")))
+    kwargs = dict(activation=draw(st.sampled_from(activations)), output=output, loss=loss)
+    return Case((x, y, *params), kwargs=kwargs)

@@ -2,11 +2,12 @@
 
 A value ``got`` agrees with the reference ``want`` elementwise when
 
-    |got - want| <= atol + rtol * |want| + atol_x * |x|
+    |got - want| <= atol + rtol * |want| + atol_x * |x| + atol_path * path
 
 where ``x`` is the check's first input (elementwise when shapes agree, else ``max |x|``):
 ``atol_x`` covers formulas whose absolute rounding error grows with the input (``x·Φ(x)``
-computed as ``x·½(1 + erf)``). Two NaNs agree (both undefined), as do equal infinities. The relative error is reported
+computed as ``x·½(1 + erf)``); ``atol_path`` covers iterations (optimizer trajectories, rows
+along axis 0) whose rounding errors accumulate with the distance travelled, ``Σ_s |θ_s − θ_{s−1}|``. Two NaNs agree (both undefined), as do equal infinities. The relative error is reported
 where the reference is a normal number (``|want| >= 2.2e-308``); below, only the absolute
 error means anything.
 """
@@ -27,6 +28,7 @@ class Tolerance:
     reason: str
     atol: float = 0.0
     atol_x: float = 0.0
+    atol_path: float = 0.0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -67,9 +69,13 @@ def measure(got, want, tol: Tolerance, x=None) -> Errors:
     if x is not None and tol.atol_x:
         ax = np.abs(np.asarray(x, dtype=np.float64))
         scale_x = ax if ax.shape == want.shape else np.max(ax, initial=0.0)
+    path = 0.0
+    if tol.atol_path and want.ndim >= 1 and want.shape[0] > 1:
+        steps = np.abs(np.diff(want, axis=0))
+        path = np.concatenate([np.zeros_like(want[:1]), np.cumsum(steps, axis=0)])
     with np.errstate(invalid="ignore", over="ignore"):
         allowed = tol.atol + tol.rtol * np.where(np.isfinite(want), np.abs(want), 0.0) \
-            + tol.atol_x * scale_x
+            + tol.atol_x * scale_x + tol.atol_path * path
         ratio = np.where(diff == 0, 0.0, np.where(allowed > 0, diff / allowed, np.inf))
         # relative error where the reference is a normal number (below that it has none)
         rel = np.where((diff == 0) | ~(np.abs(want) >= TINY), 0.0,

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-ORACLE_NAMES = ("torch", "jax", "sklearn")
+ORACLE_NAMES = ("torch", "jax", "jax.example_libraries", "sklearn")
 _MODULES = {"torch": "oracles.torch_oracle", "jax": "oracles.jax_oracle",
+            "jax.example_libraries": "oracles.jax_example_oracle",
             "sklearn": "oracles.sklearn_oracle"}
 _INSTALL_HINT = {
     "torch": "pip install 'nnconf[torch]' (here: pip install torch==2.13.0 first)",
     "jax": "pip install 'nnconf[jax]'",
+    "jax.example_libraries": "pip install 'nnconf[jax]'",
     "sklearn": "pip install scikit-learn",
 }
 

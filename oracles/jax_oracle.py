@@ -21,6 +21,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 
+from . import jax_training  # noqa: E402
 from .base import Oracle  # noqa: E402
 
 
@@ -102,6 +103,6 @@ def _grad(fn):
 ORACLE = Oracle(
     name="jax",
     version=f"jax {jax.__version__}, optax {optax.__version__}",
-    values={op: _value(fn) for op, fn in FUNCTIONS.items()},
+    values={**{op: _value(fn) for op, fn in FUNCTIONS.items()}, **jax_training.VALUES},
     grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
 )

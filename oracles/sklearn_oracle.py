@@ -5,7 +5,9 @@
   back-propagated ``delta`` in place; the oracle passes the cotangent as ``delta``);
 - losses: ``sklearn.metrics`` (``impl="metrics"``: ``mean_squared_error``, ``log_loss``) and
   the losses ``MLPClassifier``/``MLPRegressor`` train on (``impl="mlp"``:
-  ``_base.LOSS_FUNCTIONS``). scikit-learn has no loss gradients as public functions.
+  ``_base.LOSS_FUNCTIONS``). scikit-learn has no loss gradients as public functions;
+- optimizers: ``SGDOptimizer`` and ``AdamOptimizer`` of
+  ``sklearn.neural_network._stochastic_optimizers``, stepped with ``update_params``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import sklearn
 from sklearn.metrics import log_loss, mean_squared_error
 from sklearn.neural_network import _base
+from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from .base import Oracle
 
@@ -70,6 +73,34 @@ def _as_arrays(fn):
     return value
 
 
+def _trajectory(make, theta0, grads):
+    theta = np.array(theta0, dtype=np.float64, copy=True)
+    opt = make([theta])
+    out = [theta.copy()]
+    for g in np.asarray(grads, dtype=np.float64):
+        opt.update_params([theta], [g])  # in place, as MLPClassifier uses it
+        out.append(theta.copy())
+    return np.stack(out)
+
+
+def _sgd_trajectory(theta0, grads, *, lr):
+    return _trajectory(lambda ps: SGDOptimizer(ps, learning_rate_init=lr, momentum=0.0,
+                                               nesterov=False), theta0, grads)
+
+
+def _momentum_trajectory(theta0, grads, *, lr, beta, fold_dampening=False, nesterov=True):
+    # SGDOptimizer: velocity = β·velocity - lr·g; param += velocity (+ Nesterov look-ahead,
+    # on by default). fold_dampening passes lr·(1 - β) to reach the page's iterates.
+    step = lr * (1.0 - beta) if fold_dampening else lr
+    return _trajectory(lambda ps: SGDOptimizer(ps, learning_rate_init=step, momentum=beta,
+                                               nesterov=nesterov), theta0, grads)
+
+
+def _adam_trajectory(theta0, grads, *, lr, b1, b2, eps):
+    return _trajectory(lambda ps: AdamOptimizer(ps, learning_rate_init=lr, beta_1=b1,
+                                                beta_2=b2, epsilon=eps), theta0, grads)
+
+
 ORACLE = Oracle(
     name="sklearn",
     version=sklearn.__version__,
@@ -81,6 +112,9 @@ ORACLE = Oracle(
         "mse": _as_arrays(_mse),
         "cross_entropy": _as_arrays(_cross_entropy),
         "binary_cross_entropy": _as_arrays(_binary_cross_entropy),
+        "sgd_trajectory": _sgd_trajectory,
+        "momentum_trajectory": _momentum_trajectory,
+        "adam_trajectory": _adam_trajectory,
     },
     grads={
         "sigmoid": _derivative("logistic"),

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import torch_training
 from .base import Oracle
 
 
@@ -79,6 +80,6 @@ def _grad(fn):
 ORACLE = Oracle(
     name="torch",
     version=torch.__version__,
-    values={op: _value(fn) for op, fn in FUNCTIONS.items()},
+    values={**{op: _value(fn) for op, fn in FUNCTIONS.items()}, **torch_training.VALUES},
     grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
 )

@@ -1,5 +1,5 @@
 """The catalogue of checks, one module per page topic."""
 
-from . import activations, losses
+from . import activations, backprop, losses, optim
 
-CHECKS = [*activations.CHECKS, *losses.CHECKS]
+CHECKS = [*activations.CHECKS, *losses.CHECKS, *backprop.CHECKS, *optim.CHECKS]

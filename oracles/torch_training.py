@@ -1,0 +1,101 @@
+"""PyTorch oracle, part 2: MLP gradients (``torch.nn.Linear`` + autograd) and optimizer
+trajectories (``torch.optim``), float64. Merged into ``oracles.torch_oracle.ORACLE``.
+
+Hyperparameters arrive with the page's names (``lr``, ``beta``, ``b1``, ``b2``, ``eps``,
+``weight_decay``); the oracle's own settings say how the page's form is reached:
+
+- momentum: ``dampen=True`` passes ``dampening=beta``; ``zero_buffer=True`` puts a zero
+  ``momentum_buffer`` into the optimizer state before the first step (torch otherwise starts
+  the buffer with the first gradient, undamped); ``nesterov`` as torch's;
+- RMSProp: ``default_decay=True`` leaves ``alpha`` at torch's default (0.99) instead of β.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh,
+               "leaky_relu": F.leaky_relu, "gelu": F.gelu, "identity": lambda z: z}
+
+
+def _t(a) -> torch.Tensor:
+    return torch.from_numpy(np.array(a, dtype=np.float64, copy=True))
+
+
+def mlp_grads(x, y, *params, activation="relu", output="softmax", loss="cross_entropy"):
+    """Flat ``dW1, db1, ...`` of the batch-mean loss: ``nn.Linear`` layers carrying the given
+    (math-layout, ``(n_out, n_in)`` = torch's own) weights, autograd for the gradient."""
+    layers = []
+    for W, b in zip(params[0::2], params[1::2], strict=True):
+        layer = torch.nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            layer.weight.copy_(_t(W))
+            layer.bias.copy_(_t(b))
+        layers.append(layer)
+    h = _t(x)
+    for i, layer in enumerate(layers):
+        h = layer(h)
+        if i < len(layers) - 1:
+            h = ACTIVATIONS[activation](h)
+    target = _t(y)
+    if loss == "cross_entropy":
+        value = F.cross_entropy(h, target)
+    else:
+        out = F.softmax(h, dim=-1) if output == "softmax" else ACTIVATIONS[output](h)
+        value = F.mse_loss(out, target)
+    value.backward()
+    return np.concatenate([g.detach().numpy().ravel() for layer in layers
+                           for g in (layer.weight.grad, layer.bias.grad)])
+
+
+def _trajectory(make, theta0, grads, before_first_step=None):
+    p = _t(theta0).requires_grad_(True)
+    opt = make([p])
+    if before_first_step is not None:
+        before_first_step(opt, p)
+    out = [p.detach().numpy().copy()]
+    for g in np.asarray(grads, dtype=np.float64):
+        p.grad = _t(g)
+        opt.step()
+        out.append(p.detach().numpy().copy())
+    return np.stack(out)
+
+
+def sgd_trajectory(theta0, grads, *, lr):
+    return _trajectory(lambda ps: torch.optim.SGD(ps, lr=lr), theta0, grads)
+
+
+def momentum_trajectory(theta0, grads, *, lr, beta, dampen=False, zero_buffer=False,
+                        nesterov=False):
+    def zero(opt, p):
+        opt.state[p]["momentum_buffer"] = torch.zeros_like(p)
+    make = lambda ps: torch.optim.SGD(ps, lr=lr, momentum=beta,  # noqa: E731
+                                      dampening=beta if dampen else 0.0, nesterov=nesterov)
+    return _trajectory(make, theta0, grads, zero if zero_buffer else None)
+
+
+def rmsprop_trajectory(theta0, grads, *, lr, beta, eps, default_decay=False):
+    kw = {} if default_decay else {"alpha": beta}
+    return _trajectory(lambda ps: torch.optim.RMSprop(ps, lr=lr, eps=eps, **kw), theta0, grads)
+
+
+def adam_trajectory(theta0, grads, *, lr, b1, b2, eps):
+    return _trajectory(lambda ps: torch.optim.Adam(ps, lr=lr, betas=(b1, b2), eps=eps),
+                       theta0, grads)
+
+
+def adamw_trajectory(theta0, grads, *, lr, b1, b2, eps, weight_decay):
+    return _trajectory(lambda ps: torch.optim.AdamW(ps, lr=lr, betas=(b1, b2), eps=eps,
+                                                    weight_decay=weight_decay), theta0, grads)
+
+
+VALUES = {
+    "mlp_grads": mlp_grads,
+    "sgd_trajectory": sgd_trajectory,
+    "momentum_trajectory": momentum_trajectory,
+    "rmsprop_trajectory": rmsprop_trajectory,
+    "adam_trajectory": adam_trajectory,
+    "adamw_trajectory": adamw_trajectory,
+}

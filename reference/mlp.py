@@ -1,0 +1,208 @@
+r"""Multi-layer perceptron: forward pass and backpropagation (page sections ``mlp``,
+``forward``, ``backprop``, ``minibatch``).
+
+Two layouts, as on the page:
+
+- ``layout="math"``: :math:`W^{(l)} \in \mathbb R^{n_l \times n_{l-1}}`, samples as columns,
+  :math:`z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}` (sections ``mlp``, ``backprop``);
+- ``layout="code"``: ``W`` of shape ``(n_in, n_out)``, samples as rows, ``z = a @ W + b``
+  (the page's NumPy listing).
+
+Callers always pass a batch ``x`` of shape ``(N, n_0)`` and targets ``y`` of shape ``(N, K)``;
+``params`` is a list of ``(W, b)`` in the chosen layout, ``b`` of shape ``(n_l,)``.
+Hidden activations are named after the functions of :mod:`reference.activations`
+(``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``, ``"gelu"``); the output is
+``"softmax"`` with ``loss="cross_entropy"`` or ``"identity"``/an activation with
+``loss="mse"``. Losses are batch means (the page's :math:`\frac1N`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import activations as A
+from . import losses as L
+
+__all__ = ["Cache", "forward", "backward", "loss", "parameter_gradients", "to_code_layout",
+           "minibatch_gradient"]
+
+
+class Cache(NamedTuple):
+    """Everything the forward pass stores: ``zs[l-1]`` is z⁽ˡ⁾, ``activations[l]`` is a⁽ˡ⁾
+    (``activations[0]`` is the input), in the layout's orientation."""
+
+    zs: list
+    activations: list
+
+
+def _act(name: str):
+    if name == "identity":
+        return lambda z: z
+    return getattr(A, name)
+
+
+def _act_grad(name: str):
+    if name == "identity":
+        return np.ones_like
+    return getattr(A, f"{name}_grad")
+
+
+def _check_layout(layout: str):
+    if layout not in ("math", "code"):
+        raise ValueError(f"layout must be 'math' or 'code', got {layout!r}")
+
+
+def forward(params, x, *, activation: str = "relu", output: str = "softmax",
+            layout: str = "math") -> Cache:
+    r"""Forward pass, storing every :math:`z^{(l)}` and :math:`a^{(l)}`. Sections ``mlp``, ``forward``.
+
+    .. math:: a^{(0)} = x,\quad z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)},\quad a^{(l)} = \sigma^{(l)}(z^{(l)})
+
+    with :math:`\sigma` = ``activation`` for hidden layers and ``output`` for the last.
+    """
+    _check_layout(layout)
+    a = np.asarray(x, dtype=np.float64)
+    a = a.T if layout == "math" else a
+    zs, acts = [], [a]
+    for i, (W, b) in enumerate(params):
+        b = np.asarray(b, dtype=np.float64)
+        z = W @ a + b[:, None] if layout == "math" else a @ W + b
+        last = i == len(params) - 1
+        if last and output == "softmax":
+            a = A.softmax(z, axis=0 if layout == "math" else -1)
+        else:
+            a = _act(output if last else activation)(z)
+        zs.append(z)
+        acts.append(a)
+    return Cache(zs, acts)
+
+
+def _targets(y, layout):
+    y = np.asarray(y, dtype=np.float64)
+    return y.T if layout == "math" else y
+
+
+def loss(params, x, y, *, activation="relu", output="softmax", loss="cross_entropy",
+         layout="math") -> float:
+    r"""Batch-mean loss of the network: softmax cross-entropy (from the logits
+    :math:`z^{(L)}`) or MSE of :math:`a^{(L)}`. Sections ``loss``, ``backprop``."""
+    cache = forward(params, x, activation=activation, output=output, layout=layout)
+    yt = _targets(y, layout)
+    if loss == "cross_entropy":
+        if output != "softmax":
+            raise ValueError("loss='cross_entropy' needs output='softmax'")
+        z = cache.zs[-1]
+        return float(L.softmax_cross_entropy(z.T if layout == "math" else z,
+                                             yt.T if layout == "math" else yt))
+    if loss == "mse":
+        return float(L.mse(cache.activations[-1], yt))
+    raise ValueError(f"loss must be 'cross_entropy' or 'mse', got {loss!r}")
+
+
+def _output_delta(cache, yt, *, output, loss, layout):
+    n = yt.shape[1] if layout == "math" else yt.shape[0]
+    y_hat, z = cache.activations[-1], cache.zs[-1]
+    if loss == "cross_entropy":
+        return (y_hat - yt) / n  # section backprop.softmax_ce: δ = ŷ - y, batch mean
+    if loss == "mse":
+        g = L.mse_grad(y_hat, yt)
+        if output == "softmax":
+            return A.softmax_jvp(z, g, axis=0 if layout == "math" else -1)
+        return g * _act_grad(output)(z)
+    raise ValueError(f"loss must be 'cross_entropy' or 'mse', got {loss!r}")
+
+
+def backward(params, cache: Cache, y, *, activation="relu", output="softmax",
+             loss="cross_entropy", layout="math"):
+    r"""Backpropagation by the page's general rule. Section ``backprop.general``.
+
+    .. math::
+        \delta^{(L)} = \tfrac1N(\hat y - y) \text{ (softmax + CE)},\qquad
+        \delta^{(l)} = \left[(W^{(l+1)})^\top \delta^{(l+1)}\right] \odot \sigma'(z^{(l)}),
+
+        \frac{\partial L}{\partial W^{(l)}} = \delta^{(l)} (a^{(l-1)})^\top,\qquad
+        \frac{\partial L}{\partial b^{(l)}} = \textstyle\sum_{\text{batch}} \delta^{(l)}
+
+    (code layout: ``dW = a.T @ delta``, ``delta @ W.T``). Returns ``[(dW, db), ...]`` in the
+    layout of ``params``; δ is propagated through the weights before any update.
+    """
+    _check_layout(layout)
+    yt = _targets(y, layout)
+    delta = _output_delta(cache, yt, output=output, loss=loss, layout=layout)
+    grads = [None] * len(params)
+    for i in reversed(range(len(params))):
+        a_prev = cache.activations[i]
+        if layout == "math":
+            grads[i] = (delta @ a_prev.T, delta.sum(axis=1))
+        else:
+            grads[i] = (a_prev.T @ delta, delta.sum(axis=0))
+        if i > 0:
+            W = params[i][0]
+            back = W.T @ delta if layout == "math" else delta @ W.T
+            delta = back * _act_grad(activation)(cache.zs[i - 1])
+    return grads
+
+
+def to_code_layout(params):
+    """Math-layout ``[(W, b)]`` to the page's code layout (``W`` transposed), and back."""
+    return [(np.asarray(W).T, np.asarray(b)) for W, b in params]
+
+
+def _pairs(flat_params):
+    return list(zip(flat_params[0::2], flat_params[1::2], strict=True))
+
+
+def parameter_gradients(x, y, *params, activation="relu", output="softmax",
+                        loss="cross_entropy", layout="math"):
+    """``dW1, db1, dW2, db2, ...`` of the batch-mean loss, concatenated into one vector in
+    math layout, computed by :func:`forward` and :func:`backward` in ``layout``.
+    ``params`` are given in math layout (``W1, b1, W2, b2, ...``)."""
+    pairs = _pairs(params)
+    if layout == "code":
+        pairs = to_code_layout(pairs)
+    kw = dict(activation=activation, output=output, layout=layout)
+    grads = backward(pairs, forward(pairs, x, **kw), y, loss=loss, **kw)
+    if layout == "code":
+        grads = to_code_layout(grads)
+    return np.concatenate([g.ravel() for pair in grads for g in pair])
+
+
+def minibatch_gradient(params, x, y, indices, **kw):
+    r"""The mini-batch gradient. Section ``minibatch.unbiased``.
+
+    .. math:: g_B = \frac1B \sum_{i \in B} \nabla_\theta L(x_i, y_i)
+
+    (the batch-mean loss over the rows ``indices``), as ``[(dW, db), ...]``.
+    """
+    idx = np.asarray(indices)
+    xb, yb = np.asarray(x)[idx], np.asarray(y)[idx]
+    return backward(params, forward(params, xb, **{k: v for k, v in kw.items() if k != "loss"}),
+                    yb, **kw)
+
+
+def _unflatten(flat, shapes):
+    out, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        out.append(flat[start:start + size].reshape(shape))
+        start += size
+    return out
+
+
+def numerical_parameter_gradients(x, y, *params, eps: float = 1e-5, activation="relu",
+                                  output="softmax", loss="cross_entropy"):
+    """The page's central-difference gradient (:func:`reference.gradcheck.numerical_gradient`)
+    of the batch-mean loss with respect to every parameter, flattened like
+    :func:`parameter_gradients`. Section ``gradcheck``."""
+    from .gradcheck import numerical_gradient
+
+    shapes = [np.shape(p) for p in params]
+    flat = np.concatenate([np.ravel(p) for p in params]).astype(np.float64)
+    kw = dict(activation=activation, output=output, loss=loss)
+
+    def objective(v):
+        return globals()["loss"](_pairs(_unflatten(v, shapes)), x, y, **kw)
+
+    return numerical_gradient(objective, flat, eps=eps)
