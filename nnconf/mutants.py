@@ -9,7 +9,10 @@ unstable formula.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import math
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,13 +20,32 @@ import numpy as np
 
 from reference import activations as A
 from reference import losses as L
+from reference import optim as O
 
 
 @dataclass(frozen=True)
 class Mutant:
-    target: str  # "activations.sigmoid", as in Check.reference
+    """A planted bug in ``target`` ("module.function" of the reference): either a replacement
+    ``function``, or an edit ``replace = (old, new)`` of the function's own source, compiled
+    in a copy of its module's namespace (a classic source mutation)."""
+
+    target: str
     description: str
-    function: Callable
+    function: Callable | None = None
+    replace: tuple[str, str] | None = None
+
+    def build(self) -> Callable:
+        if self.function is not None:
+            return self.function
+        module_name, name = self.target.rsplit(".", 1)
+        module = importlib.import_module(f"reference.{module_name}")
+        source = textwrap.dedent(inspect.getsource(getattr(module, name)))
+        old, new = self.replace
+        if source.count(old) != 1:
+            raise ValueError(f"mutant of {self.target}: {old!r} occurs {source.count(old)} times")
+        namespace = dict(vars(module))
+        exec(compile(source.replace(old, new), f"<mutant of {self.target}>", "exec"), namespace)
+        return namespace[name]
 
 
 def _erfc(v):
@@ -93,6 +115,69 @@ MUTANTS = [
                np.maximum(z, 0) - y * z + np.log1p(np.exp(np.minimum(np.abs(z), 700))))),
     Mutant("losses.binary_cross_entropy_with_logits_grad", "σ(-z) - y",
            lambda z, y, reduction="mean": (A.sigmoid(-np.asarray(z)) - y) / np.size(z)),
+]
+
+
+MUTANTS += [
+    # perceptron (section perceptron)
+    Mutant("perceptron.predict", "ŷ = 1 on the boundary (>= 0)", replace=("> 0)", ">= 0)")),
+    Mutant("perceptron.update", "error ŷ − y instead of y − ŷ",
+           replace=("error = y - predict(w, b, x)", "error = predict(w, b, x) - y")),
+    Mutant("perceptron.train", "the last sample skipped each epoch",
+           replace=("zip(X, y, strict=True)", "zip(X[:-1], y[:-1], strict=True)")),
+    # MLP forward and backward (sections mlp, backprop)
+    Mutant("mlp.forward", "bias dropped in the math layout",
+           replace=("W @ a + b[:, None]", "W @ a")),
+    Mutant("mlp.backward", "weight not transposed when propagating δ (math layout)",
+           replace=("W.T @ delta if", "W @ delta if")),
+    Mutant("mlp.backward", "weight not transposed when propagating δ (code layout)",
+           replace=("else delta @ W.T", "else delta @ W")),
+    Mutant("mlp.backward", "σ′(z) of the wrong layer (z⁽ˡ⁺¹⁾)",
+           replace=("cache.zs[i - 1]", "cache.zs[i]")),
+    Mutant("mlp._output_delta", "no batch mean: δ = ŷ − y", replace=("(y_hat - yt) / n", "(y_hat - yt)")),
+    Mutant("mlp.loss", "the softmax cross-entropy summed over the batch, not averaged",
+           replace=("yt.T if layout == \"math\" else yt))", "yt.T if layout == \"math\" else yt, "
+                                                              "reduction=\"sum\"))")),
+    Mutant("mlp.parameter_gradients", "code-layout gradients not transposed back",
+           replace=("        grads = to_code_layout(grads)\n", "        pass\n")),
+    Mutant("mlp.minibatch_gradient", "only the first sample of the batch used",
+           replace=("idx = np.asarray(indices)", "idx = np.asarray(indices)[:1]")),
+    Mutant("mlp.numerical_parameter_gradients", "ε = 1e-2 instead of the page's 1e-5",
+           replace=("numerical_gradient(objective, flat, eps=eps)",
+                    "numerical_gradient(objective, flat, eps=1e-2)")),
+    # initialisation (section mnist)
+    Mutant("init.he_std", "Xavier-like √(1/fan_in)", replace=("2.0 / fan_in", "1.0 / fan_in")),
+    Mutant("init.he_normal", "uniform weights of the same variance",
+           replace=("rng.standard_normal((fan_in, fan_out))",
+                    "rng.uniform(-1.7320508075688772, 1.7320508075688772, (fan_in, fan_out))")),
+    # gradient checking (section gradcheck)
+    Mutant("gradcheck.numerical_gradient", "divides by ε, not 2ε",
+           replace=("/ (2 * eps)", "/ eps")),
+    Mutant("gradcheck.relative_error", "divides by 1e6·max(|a|, |n|)",
+           replace=("np.abs(a - n) / np.where", "np.abs(a - n) / 1e6 / np.where")),
+    # optimizers (section optim)
+    Mutant("optim.sgd", "ascent: +ηg", replace=("return -lr * np.asarray", "return lr * np.asarray")),
+    Mutant("optim.momentum", "the (1 − β) missing",
+           replace=("scale = (1.0 - beta) if dampening else 1.0", "scale = 1.0")),
+    Mutant("optim.rmsprop", "ε inside the root", replace=(
+        "denom = np.sqrt(s + eps) if eps_in_sqrt else np.sqrt(s) + eps",
+        "denom = np.sqrt(s + eps)")),
+    Mutant("optim._adam_direction", "bias-correction exponent t + 1 instead of t",
+           replace=("m / (1.0 - b1**t)", "m / (1.0 - b1 ** (t + 1))")),
+    Mutant("optim._adam_direction", "v from g, not g²",
+           replace=("(1.0 - b2) * g * g", "(1.0 - b2) * np.abs(g)")),
+    Mutant("optim.adamw", "decay not scaled by the learning rate",
+           replace=("-lr * (d + weight_decay * np.asarray(params, dtype=np.float64))",
+                    "-lr * d - weight_decay * np.asarray(params, dtype=np.float64)")),
+    Mutant("optim.adam", "scikit-learn's folded bias correction in place of the page's",
+           replace=("eps=eps, bias_correction=bias_correction)", "eps=eps, bias_correction=\"folded\")")),
+    *[Mutant(f"optim.{name}_trajectory", "the drawn hyperparameters ignored (defaults used)",
+             function=lambda theta0, grads, _name=name, **hp: O.trajectory(
+                 getattr(O, _name)(), theta0, grads))
+      for name in ("sgd", "momentum", "rmsprop", "adam", "adamw")],
+    Mutant("optim.trajectory", "the state never advances",
+           replace=("updates, state = optimizer.update(g, state, theta)",
+                    "updates, _ = optimizer.update(g, state, theta)")),
 ]
 
 

@@ -60,9 +60,10 @@ class Check:
     reference_settings: dict = field(default_factory=dict)
     examples: tuple[Case, ...] = ()
     description: str = ""
+    helpers: tuple[str, ...] = ()  # other reference functions the reference call relies on
 
     def uses(self) -> tuple[str, ...]:
-        return (self.reference,)
+        return (self.reference, *self.helpers)
 
     def reference_function(self) -> Callable:
         """Resolved at call time, so a patched reference (a planted bug) is what runs."""

@@ -62,11 +62,30 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def convention_catalogue(results: dict) -> dict:
+    """The convention rows as data for people porting code: per check and framework, the
+    setting, the measured difference from the page, and what it agrees with instead."""
+    keep = ("id", "section", "oracle", "variant", "settings", "max_abs_err", "max_rel_err",
+            "matches", "figures", "note")
+    return {"schema": "nnconf.conventions/1",
+            "provenance": {k: results["provenance"].get(k) for k in
+                           ("torch", "jax", "optax", "scikit-learn", "git")},
+            "conventions": [{k: c[k] for k in keep if k in c}
+                            for c in results["checks"] if c["status"] == "convention"],
+            "page_matching_settings": [
+                {"id": c["id"], "oracle": c["oracle"], "settings": c["settings"], "note": c["note"]}
+                for c in results["checks"]
+                if c["status"] == "pass" and c["settings"] and c["variant"] == "page"]}
+
+
 def write(results: dict, out_dir: Path) -> list[Path]:
-    json_path, md_path = out_dir / "conformance.json", out_dir / "conformance.md"
-    write_atomic(json_path, json.dumps(_finite(results), indent=1, sort_keys=False) + "\n")
-    write_atomic(md_path, render_markdown(results))
-    return [json_path, md_path]
+    paths = {name: out_dir / name for name in ("conformance.json", "conformance.md",
+                                                "conventions.json")}
+    write_atomic(paths["conformance.json"], json.dumps(_finite(results), indent=1) + "\n")
+    write_atomic(paths["conformance.md"], render_markdown(results))
+    write_atomic(paths["conventions.json"],
+                 json.dumps(_finite(convention_catalogue(results)), indent=1) + "\n")
+    return list(paths.values())
 
 
 # ---------------------------------------------------------------- Markdown renderer
@@ -89,12 +108,16 @@ def _cell(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _tolerance(tol: dict) -> str:
+def _tolerance(tol: dict | None) -> str:
+    if not tol:
+        return "–"
     parts = [f"rtol {_num(tol['rtol'])}"]
     if tol.get("atol"):
         parts.append(f"atol {_num(tol['atol'])}")
     if tol.get("atol_x"):
         parts.append(f"atol_x {_num(tol['atol_x'])}")
+    if tol.get("atol_path"):
+        parts.append(f"atol_path {_num(tol['atol_path'])}")
     return ", ".join(parts)
 
 
@@ -119,7 +142,11 @@ def render_markdown(results: dict) -> str:
             "| check | oracle | setting | max abs Δ vs page | max rel Δ | agrees with reference "
             "| its margin | what differs |", "|---|---|---|---|---|---|---|---|"]
     for c in conventions:
-        m = c["matches"]
+        m = c.get("matches")
+        if m is None:  # a property: its figures are in the note
+            out.append(f"| `{c['id']}` | {c['oracle']} | {c['variant']} | {_num(c['max_abs_err'])} "
+                       f"| – | (see note) | – | {_cell(c['note'])} |")
+            continue
         match = _settings(m["reference_settings"]) + (f" × {m['scale']}" if m["scale"] != 1 else "")
         diff = c["max_abs_err"] if c["max_abs_err"] is not None else "shape"
         out.append(f"| `{c['id']}` | {c['oracle']} | {_settings(c['settings'])} | {_num(diff)} | "

@@ -16,6 +16,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+import jax.test_util
 import optax
 from jax.example_libraries import stax
 
@@ -104,6 +105,40 @@ def _trajectory(name):
     return run
 
 
-VALUES = {"mlp_grads": mlp_grads,
+def he_normal(fan_in, fan_out, *, seed):
+    """``jax.nn.initializers.he_normal()`` for a ``(fan_in, fan_out)`` weight (its default
+    ``in_axis=-2`` reads fan_in from the page's code layout), float64."""
+    init = jax.nn.initializers.he_normal(dtype=jnp.float64)
+    return np.asarray(init(jax.random.PRNGKey(seed), (fan_in, fan_out)))
+
+
+def gradcheck(f, grad_f, x0, *, eps=1e-5, atol=1e-6, rtol=1e-4):
+    """``jax.test_util.check_grads`` (reverse mode, order 1) of a NumPy function ``f`` whose
+    gradient is claimed to be ``grad_f`` (a ``jax.custom_vjp`` calling both through
+    ``jax.pure_callback``): jax's finite differences judge ``grad_f``. True or False."""
+    scalar = jax.ShapeDtypeStruct((), jnp.float64)
+
+    @jax.custom_vjp
+    def wrapped(x):
+        return jax.pure_callback(lambda v: np.float64(f(np.asarray(v))), scalar, x)
+
+    def fwd(x):
+        return wrapped(x), x
+
+    def bwd(x, g):
+        shape = jax.ShapeDtypeStruct(x.shape, jnp.float64)
+        return (g * jax.pure_callback(lambda v: np.asarray(grad_f(np.asarray(v)), np.float64),
+                                      shape, x),)
+
+    wrapped.defvjp(fwd, bwd)
+    try:
+        jax.test_util.check_grads(wrapped, (jnp.asarray(x0),), order=1, modes=("rev",),
+                                  eps=eps, atol=atol, rtol=rtol)
+    except AssertionError:
+        return False
+    return True
+
+
+VALUES = {"he_normal": he_normal, "gradcheck": gradcheck, "mlp_grads": mlp_grads,
           **{f"{n}_trajectory": _trajectory(n)
              for n in ("sgd", "momentum", "rmsprop", "adam", "adamw")}}

@@ -91,7 +91,40 @@ def adamw_trajectory(theta0, grads, *, lr, b1, b2, eps, weight_decay):
                                                     weight_decay=weight_decay), theta0, grads)
 
 
+def he_normal(fan_in, fan_out, *, seed, layout="linear", mode="fan_in"):
+    """``torch.nn.init.kaiming_normal_`` (default nonlinearity: gain √2 as for ReLU) on a
+    weight of ``layout`` ``"linear"`` (``nn.Linear``'s ``(fan_out, fan_in)``) or ``"code"``
+    (the page's ``(fan_in, fan_out)``); returned as ``(fan_in, fan_out)``."""
+    shape = (fan_out, fan_in) if layout == "linear" else (fan_in, fan_out)
+    w = torch.empty(shape, dtype=torch.float64)
+    torch.nn.init.kaiming_normal_(w, mode=mode, generator=torch.Generator().manual_seed(seed))
+    w = w.numpy()
+    return w.T if layout == "linear" else w
+
+
+def gradcheck(f, grad_f, x0, *, eps=1e-5, atol=1e-6, rtol=1e-4):
+    """``torch.autograd.gradcheck`` of a scalar NumPy function ``f`` whose gradient is claimed
+    to be ``grad_f``: both are wrapped in an ``autograd.Function``, so torch's finite
+    differences judge ``grad_f``. Returns True or False (never raises on a mismatch)."""
+    class Wrapped(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return torch.tensor(f(x.detach().numpy().copy()), dtype=torch.float64)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            (x,) = ctx.saved_tensors
+            return grad_out * _t(grad_f(x.detach().numpy().copy()))
+
+    x = _t(x0).requires_grad_(True)
+    return bool(torch.autograd.gradcheck(Wrapped.apply, (x,), eps=eps, atol=atol, rtol=rtol,
+                                         raise_exception=False))
+
+
 VALUES = {
+    "he_normal": he_normal,
+    "gradcheck": gradcheck,
     "mlp_grads": mlp_grads,
     "sgd_trajectory": sgd_trajectory,
     "momentum_trajectory": momentum_trajectory,

@@ -199,7 +199,8 @@ def trajectory(optimizer: Optimizer, theta0, grads):
 
 def _trajectory_of(factory):
     def run(theta0, grads, **hyperparameters):
-        return trajectory(factory(**hyperparameters), theta0, grads)
+        # looked up at call time: the optimizer defined in this module now
+        return trajectory(globals()[factory.__name__](**hyperparameters), theta0, grads)
     run.__name__ = f"{factory.__name__}_trajectory"
     run.__doc__ = f"Trajectory of :func:`{factory.__name__}` (see there) for a gradient sequence."
     return run

@@ -1,5 +1,6 @@
 """The catalogue of checks, one module per page topic."""
 
-from . import activations, backprop, losses, optim
+from . import activations, backprop, losses, optim, properties
 
-CHECKS = [*activations.CHECKS, *losses.CHECKS, *backprop.CHECKS, *optim.CHECKS]
+CHECKS = [*activations.CHECKS, *losses.CHECKS, *backprop.CHECKS, *optim.CHECKS,
+          *properties.CHECKS]

@@ -31,9 +31,11 @@ HEAVY_BALL = "the heavy ball v = βv + g, with no (1 − β): each step is 1/(1 
 
 
 def _check(name, hyper, tol, oracles, examples=(), description=""):
+    helpers = (f"optim.{name}", "optim.trajectory") + (
+        ("optim._adam_direction",) if name.startswith("adam") else ())
     return Check(f"optim.{name}.trajectory", f"optim.{name}", f"{name}_trajectory", "value",
                  f"optim.{name}_trajectory", functools.partial(S.optimizer_runs, hyper), tol,
-                 oracles, examples=examples, description=description)
+                 oracles, examples=examples, description=description, helpers=helpers)
 
 
 CHECKS = [
