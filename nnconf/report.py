@@ -153,6 +153,12 @@ def render_markdown(results: dict) -> str:
                    f"{_num(c['max_rel_err'])} | {match} | {_num(m['margin'])} | "
                    f"{_cell(c['note'])} |")
     out.append("")
+    props = [c for c in checks if c["kind"] == "property"]
+    if props:
+        out += ["## Properties and statistical checks", ""]
+        out += [f"- **{c['status']}** `{c['id']}` [{c['oracle']}]: {_cell(c['note'], 2000)}"
+                for c in props]
+        out.append("")
     out += ["## Checks by page section", ""]
     sections: dict[str, list[dict]] = {}
     for c in checks:
@@ -170,7 +176,8 @@ def render_markdown(results: dict) -> str:
     out += ["## Tolerances and their reasons", ""]
     seen = {}
     for c in checks:
-        seen.setdefault(c["tolerance"]["reason"], []).append(c["id"])
+        if c["tolerance"]:
+            seen.setdefault(c["tolerance"]["reason"], []).append(c["id"])
     for reason, ids in seen.items():
         out.append(f"- {', '.join(f'`{i}`' for i in dict.fromkeys(ids))}: {reason}")
     out += ["", "## Provenance", "", "| key | value |", "|---|---|"]

@@ -6,8 +6,9 @@ A value ``got`` agrees with the reference ``want`` elementwise when
 
 where ``x`` is the check's first input (elementwise when shapes agree, else ``max |x|``):
 ``atol_x`` covers formulas whose absolute rounding error grows with the input (``x·Φ(x)``
-computed as ``x·½(1 + erf)``); ``atol_path`` covers iterations (optimizer trajectories, rows
-along axis 0) whose rounding errors accumulate with the distance travelled, ``Σ_s |θ_s − θ_{s−1}|``. Two NaNs agree (both undefined), as do equal infinities. The relative error is reported
+computed as ``x·½(1 + erf)``); ``atol_path`` covers iterations (optimizer trajectories,
+rows along axis 0) whose rounding errors accumulate with the distance travelled,
+``Σ_s |θ_s − θ_{s−1}|``. Two NaNs agree (both undefined), as do equal infinities. The relative error is reported
 where the reference is a normal number (``|want| >= 2.2e-308``); below, only the absolute
 error means anything.
 """

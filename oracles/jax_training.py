@@ -15,8 +15,8 @@ import functools
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import jax.test_util
+import numpy as np
 import optax
 from jax.example_libraries import stax
 
