@@ -23,21 +23,24 @@ EXP_VALUE = Tolerance(
            "differing libms; atol = smallest normal, since results below it (x < -708) have no "
            "relative precision and torch's 1/(1+e^-x) flushes them to 0 when e^-x overflows")
 ONE_MINUS = Tolerance(
-    8 * EPS, atol=2 * EPS,
+    8 * EPS, atol=8 * EPS,
     reason="frameworks form 1 - σ or 1 - tanh² by subtraction from 1, whose absolute error is "
-           "up to ~ε (the rounding of σ or tanh² near 1); the reference's σ(x)σ(-x) and sech² "
-           "keep relative precision, so agreement is relative 8 ulp or absolute 2ε")
+           "that of σ or tanh² near 1: ~ε with a correctly rounded libm, but XLA's float64 tanh "
+           "is up to 6 ulp off near saturation (measured on [-20, 20] against 40-digit mpmath: "
+           "7.8e-16 absolute; torch and NumPy ≤ 1 ulp), so 1 - tanh² carries up to ~7ε; the "
+           "reference's σ(x)σ(-x) and sech² keep relative precision: relative 8 ulp or "
+           "absolute 8ε")
 GELU = Tolerance(
     16 * EPS, atol=2 * EPS, atol_x=2 * EPS,
     reason="erf/erfc/tanh ≤ a few ulp, a cubic and 3 products: 16 ulp relative; torch forms "
            "1 + erf(x/√2) (or 1 + tanh u) by cancellation for x < 0, an absolute error ≤ ε "
            "in Φ, times |x| in x·Φ(x): atol_x = 2ε per unit |x|, atol = 2ε for the derivative")
 GELU_TANH_GRAD = Tolerance(
-    16 * EPS, atol=64 * EPS, atol_x=2 * EPS,
+    16 * EPS, atol=256 * EPS, atol_x=2 * EPS,
     reason="as GELU, plus: frameworks differentiate tanh as 1 - tanh²(u), an absolute error "
-           "≤ 2ε, which the chain rule multiplies by ½x·u'(x) = ½x·√(2/π)(1 + 3·0.044715x²); "
-           "that factor is at most ~25 where sech²(u) is above ε (|x| < 7.5) and the error "
-           "vanishes with sech² beyond: atol = 64ε")
+           "up to ~7ε with XLA's float64 tanh (6 ulp near saturation, see act.tanh.grad), which "
+           "the chain rule multiplies by ½x·u'(x) = ½x·√(2/π)(1 + 3·0.044715x²) ≤ ~25 while "
+           "tanh(u) is distinguishable from 1 (|x| < 7.5); beyond, the term vanishes: 256ε")
 SOFTMAX = Tolerance(
     16 * EPS, atol=TINY,
     reason="max-shifted exp (≤1 ulp) and a sum of K ≤ 6 terms (≤ Kε): 16 ulp relative; "
