@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "profile and write the conformance report. A framework that is not "
                     "installed gives 'skipped' rows with the reason.")
     rep.add_argument("--profile", default="thorough", choices=sorted(profiles.PROFILES),
-                     help="hypothesis profile: 'thorough' (default, 400 examples per row), "
+                     help="hypothesis profile: 'thorough' (default, 200 examples per row), "
                           "'ci' (derandomised, 40), 'mutation' (25, no shrinking)")
     rep.add_argument("--seed", type=int, default=None,
                      help=f"hypothesis seed (default for 'thorough': {profiles.DEFAULT_SEED}; "

@@ -11,11 +11,17 @@ _COMMON = dict(deadline=None, database=None, verbosity=Verbosity.quiet,
 
 PROFILES = {
     "ci": settings(max_examples=40, derandomize=True, **_COMMON),
-    "thorough": settings(max_examples=400, derandomize=False, **_COMMON),
+    "thorough": settings(max_examples=200, derandomize=False, **_COMMON),
     "mutation": settings(max_examples=25, derandomize=True,
                          phases=[Phase.explicit, Phase.generate], **_COMMON),
 }
 DEFAULT_SEED = 20261125  # the thorough profile's seed unless --seed is given
+
+
+def settings_for(name: str, cap: int | None = None) -> settings:
+    """The profile's settings, with ``max_examples`` capped for costly checks."""
+    base = get(name)
+    return base if cap is None or cap >= base.max_examples else settings(base, max_examples=cap)
 
 
 def get(name: str) -> settings:

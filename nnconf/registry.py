@@ -61,6 +61,7 @@ class Check:
     examples: tuple[Case, ...] = ()
     description: str = ""
     helpers: tuple[str, ...] = ()  # other reference functions the reference call relies on
+    max_examples: int | None = None  # a cap on the profile's examples, for costly checks
 
     def uses(self) -> tuple[str, ...]:
         return (self.reference, *self.helpers)
@@ -107,6 +108,7 @@ class Property:
     references: tuple[str, ...]
     description: str = ""
     label: str = "property"
+    max_examples: int | None = None
 
     def uses(self) -> tuple[str, ...]:
         return self.references

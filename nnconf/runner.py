@@ -159,7 +159,7 @@ def run_row(row: Row, profile: str = "ci", seed: int | None = None) -> dict:
     test = given(row.check.inputs())(_body(row, tally))
     for case in reversed(row.check.examples):
         test = example(case)(test)
-    test = profiles.get(profile)(test)
+    test = profiles.settings_for(profile, row.check.max_examples)(test)
     if seed is not None:
         test = hypothesis.seed(seed)(test)
     started = time.perf_counter()

@@ -29,6 +29,7 @@ PAGE_NETWORK = S.Case(
     (np.array([[1.0, 0.5]]), np.array([[1.0, 0.0]]), np.array([[0.3, 0.7], [-0.2, 0.4]]),
      np.zeros(2), np.array([[0.5, -0.3], [0.2, 0.6]]), np.zeros(2)),
     kwargs=dict(activation="sigmoid", output="softmax", loss="cross_entropy"))
+NETWORK_CAP = 100  # every new network shape costs JAX a compilation (~0.2 s)
 NET_HELPERS = ("mlp.forward", "mlp.backward", "mlp._output_delta")
 AUTODIFF = {"torch": (Page(note="nn.Linear layers, F.cross_entropy / F.mse_loss, autograd"),),
             "jax": (Page(note="stax.Dense layers, optax losses, jax.grad"),)}
@@ -37,12 +38,12 @@ CHECKS = [
     Check("backprop.general.grads", "backprop.general", "mlp_grads", "value",
           "mlp.parameter_gradients", S.networks, BACKPROP, AUTODIFF,
           examples=(PAGE_NETWORK,),
-          helpers=NET_HELPERS,
+          helpers=NET_HELPERS, max_examples=NETWORK_CAP,
           description="∂L/∂W, ∂L/∂b of the batch-mean loss by the page's general rule (math layout "
                       "W ∈ R^(n_out × n_in)), any depth, hidden activation and output loss"),
     Check("mlp.code_layout.grads", "mlp", "mlp_grads", "value", "mlp.parameter_gradients",
           S.networks, BACKPROP, AUTODIFF, reference_settings={"layout": "code"},
-          examples=(PAGE_NETWORK,), helpers=NET_HELPERS,
+          examples=(PAGE_NETWORK,), helpers=NET_HELPERS, max_examples=NETWORK_CAP,
           description="the same gradients computed in the page's code layout (a @ W, W of shape "
                       "(n_in, n_out)), transposed back"),
     Check("gradcheck.numerical", "gradcheck", "mlp_grads", "value",
@@ -50,6 +51,7 @@ CHECKS = [
           functools.partial(S.networks, activations=S.SMOOTH, max_layers=3), NUMERICAL,
           AUTODIFF, examples=(PAGE_NETWORK,),
           helpers=("mlp.loss", "mlp.forward", "gradcheck.numerical_gradient"),
+          max_examples=NETWORK_CAP,
           description="the page's central-difference gradient (ε = 1e-5) of smooth networks "
                       "against autodiff (kinks: see gradcheck.kink)"),
 ]

@@ -12,17 +12,23 @@ from .. import strategies as S
 from ..registry import Check, Convention, Page
 from ..tolerance import EPS, TINY, Tolerance
 
+# XLA flushes subnormal inputs and intermediates (g, m, v below 2.2e-308) to zero; the update
+# divides them by ε ≥ 1e-8 (drawn), so each flush can move θ by ≤ lr·TINY/ε ≤ 1.1e-300, and
+# 60 steps by ≤ 64·TINY/1e-8.
+FLUSHED = 64 * TINY / 1e-8
 STEPS = Tolerance(
-    64 * EPS, atol_path=64 * EPS, atol=TINY,
+    64 * EPS, atol_path=64 * EPS, atol=FLUSHED,
     reason="each step rounds a handful of times (update ≤ ~8ε of its size, the sum ≤ ε/2 of θ); "
            "over 60 steps the errors add up to ≤ 64ε per unit of distance travelled "
-           "(Σ|θ_s − θ_{s−1}|, atol_path) plus 64ε of |θ_t|; values below the smallest normal "
-           "have no relative precision and XLA flushes them to zero (atol)")
+           "(Σ|θ_s − θ_{s−1}|, atol_path) plus 64ε of |θ_t|; XLA flushes subnormal gradients and "
+           "moments to zero and the update divides them by ε ≥ 1e-8: ≤ 64·2.2e-308/1e-8 = 1.4e-298 "
+           "over 60 steps (atol)")
 ADAM_STEPS = Tolerance(
-    64 * EPS, atol_path=2048 * EPS, atol=TINY,
+    64 * EPS, atol_path=2048 * EPS, atol=FLUSHED,
     reason="as for SGD, plus: the bias correction 1 − β₂ᵗ ≥ 1 − β₂ ≥ 1e-3 (β₂ ≤ 0.999 drawn) "
            "turns a 1-ulp difference between pow implementations of β₂ᵗ into ≤ 1000ε in v̂, "
-           "500ε in √v̂: 2048ε per unit of distance travelled")
+           "500ε in √v̂: 2048ε per unit of distance travelled; atol as for SGD (XLA's flushed "
+           "subnormals divided by ε)")
 
 PAGE_ADAM_EXAMPLE = S.Case((np.array([5.0]), np.array([[2.0], [1.5], [3.0]])),
                            kwargs=dict(lr=0.1, b1=0.9, b2=0.999, eps=1e-8))
@@ -94,6 +100,9 @@ CHECKS = [
         examples=(PAGE_ADAM_EXAMPLE,),
         description="Adam with explicit bias correction, 60 steps (and the page's 3-step example)"),
     _check("adamw", ("lr", "b1", "b2", "eps", "weight_decay"), ADAM_STEPS,
-           {"torch": (Page(),), "jax": (Page(),)},
+           {"torch": (Page(note="AdamW(weight_decay=λ) multiplies θ by 1 − ηλ: the decay is "
+                                "scaled by the learning rate, as on the page (default λ = 0.01)"),),
+            "jax": (Page(note="optax.adamw adds λθ to the Adam direction before scaling by −η, "
+                              "as on the page (default weight_decay = 1e-4)"),)},
            description="θ ← θ − η(m̂/(√v̂ + ε) + λθ), 60 steps"),
 ]
