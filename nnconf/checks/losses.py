@@ -54,7 +54,7 @@ TORCH_NO_CLIP = Convention(
 SKLEARN_EPS = float(np.finfo(np.float64).eps)
 SKLEARN_CE = tuple(
     Convention(f"impl={impl}", {"impl": impl}, {"eps": SKLEARN_EPS},
-               f"sklearn {where} clips ŷ to [ε, 1 - ε] with ε = 2.2e-16 (float64 machine "
+               f"{where} clips ŷ to [ε, 1 - ε] with ε = 2.2e-16 (float64 machine "
                "epsilon), not the page's 1e-12: -log ŷ is capped at 36.04, not 27.63; no "
                "setting changes it.")
     for impl, where in (("metrics", "sklearn.metrics.log_loss"),
