@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, profiles
+from .data import DataError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -62,6 +63,11 @@ def cmd_report(args) -> int:
     return EXIT_FAIL if report.failed(results) else EXIT_OK
 
 
+def cmd_mnist(args) -> int:
+    from . import mnist_report
+    return mnist_report.main(args)
+
+
 def cmd_list(args) -> int:
     from .registry import all_rows
     for row in all_rows():
@@ -101,6 +107,40 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.set_defaults(func=cmd_report)
 
+    mn = sub.add_parser(
+        "mnist", help="train the page's MNIST MLP in every framework and compare",
+        description="The page's MNIST experiment (784-256-128-10, ReLU, softmax + cross-entropy, "
+                    "He init, plain SGD) with identical initial weights and batch order in the "
+                    "NumPy reference, torch, JAX and scikit-learn; per-epoch loss and accuracy, "
+                    "step-by-step agreement, a seed sweep of the reference, and (with --page) a "
+                    "verdict on each printed point of the page's expected output. Writes "
+                    "OUT_DIR/mnist.json and OUT_DIR/mnist.png.",
+        epilog="Data: --mnist-dir, then $NNCONF_MNIST_DIR, the cache ~/.cache/nnconf/mnist "
+               "($XDG_CACHE_HOME respected), a verified download, fetch_openml; --digits uses "
+               "scikit-learn's bundled 8x8 digits instead (labelled; never judges the page).")
+    mn.add_argument("--epochs", type=int, default=20, help="epochs (default 20, the page's)")
+    mn.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
+    mn.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
+    mn.add_argument("--steps-per-epoch", type=int, default=None,
+                    help="only the first N batches of each epoch (a short run)")
+    mn.add_argument("--seed", type=int, action="append",
+                    help="seed(s); the first runs every framework, the others the reference "
+                         "only (the sweep). Repeat: --seed 0 --seed 1 ... (default: 0)")
+    mn.add_argument("--framework", action="append", choices=["reference", "torch", "jax", "sklearn"],
+                    help="frameworks to run (repeatable; default all)")
+    mn.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    mn.add_argument("--mnist-dir", default=None, help="directory with the four IDX files (gz or raw)")
+    mn.add_argument("--offline", action="store_true", help="no download, no fetch_openml")
+    mn.add_argument("--digits", action="store_true",
+                    help="use scikit-learn's bundled digits (fallback; not MNIST)")
+    mn.add_argument("--page", default=None,
+                    help="the page (Markdown) whose printed expected output is judged")
+    mn.add_argument("--fail-on-claims", action="store_true",
+                    help="exit 1 when a printed point is not reproduced")
+    mn.add_argument("--out-dir", default="reports", help="where to write (default: reports)")
+    mn.add_argument("--no-progress", action="store_true", help="no progress bars")
+    mn.set_defaults(func=cmd_mnist)
+
     lst = sub.add_parser("list", help="list the registry's rows (check, section, oracle, setting)")
     lst.set_defaults(func=cmd_list)
     return parser
@@ -111,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, OSError, ValueError) as exc:
+    except (UsageError, OSError, ValueError, DataError) as exc:
         if args.debug:
             raise
         print(f"nnconf: error: {exc}", file=sys.stderr)
