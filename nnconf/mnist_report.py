@@ -47,8 +47,9 @@ def load_dataset(args) -> data.Dataset:
 def run(args) -> dict:
     ds = load_dataset(args)
     seeds = args.seed or [0]
-    cfg = mnist.Config(sizes=(ds.x_train.shape[1], 256, 128, 10), epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, seed=seeds[0],
-                       dtype=args.dtype, steps_per_epoch=args.steps_per_epoch)
+    cfg = mnist.Config(sizes=(ds.x_train.shape[1], 256, 128, 10), epochs=args.epochs,
+                       lr=args.lr, batch_size=args.batch_size, seed=seeds[0], dtype=args.dtype,
+                       steps_per_epoch=args.steps_per_epoch)
     steps = cfg.epochs * (cfg.steps_per_epoch or -(-len(ds.x_train) // cfg.batch_size))
     inputs = mnist.make_inputs(cfg, len(ds.x_train))
     runs = {}
