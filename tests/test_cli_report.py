@@ -66,3 +66,20 @@ def test_help_explains(capsys):
         cli.main(["report", "--help"])
     assert exc.value.code == 0
     assert "hypothesis profile" in capsys.readouterr().out
+
+
+def test_mnist_command_on_the_digits_fallback(tmp_path, capsys):
+    code = cli.main(["mnist", "--digits", "--epochs", "1", "--framework", "reference",
+                     "--framework", "torch", "--out-dir", str(tmp_path), "--no-progress"])
+    assert code == cli.EXIT_OK
+    result = json.loads((tmp_path / "mnist.json").read_text())
+    assert result["dataset"] == "sklearn digits (fallback)" and result["verdicts"] == []
+    assert result["agreement"]["torch"]["same_correct_counts"]
+    assert (tmp_path / "mnist.png").stat().st_size > 0
+
+
+def test_mnist_bad_directory_is_one_clear_line(tmp_path, capsys):
+    code = cli.main(["mnist", "--mnist-dir", str(tmp_path / "nowhere"), "--out-dir", str(tmp_path)])
+    assert code == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("nnconf: error:") and "missing" in err and "\n" not in err
