@@ -61,6 +61,15 @@ def run(args) -> dict:
             print(f"nnconf mnist: {name} skipped: not installed ({exc})", file=sys.stderr)
         finally:
             close()
+    drift = {}
+    if cfg.dtype != "float64":  # how far each framework drifts from the float64 reference
+        c64 = mnist.Config(**{**asdict(cfg), "dtype": "float64"})
+        update, close = _progress(not args.no_progress, "reference float64", steps)
+        try:
+            base = mnist.run_reference(ds, inputs, c64, update)
+        finally:
+            close()
+        drift = mnist.agreement({"reference-float64": base, **runs}, base="reference-float64")
     sweep = [runs["reference"]] if "reference" in runs else []
     for seed in seeds[1:]:
         c = mnist.Config(**{**asdict(cfg), "seed": seed})
@@ -76,6 +85,7 @@ def run(args) -> dict:
                      "accuracy": [c / len(ds.x_test) for c in r.correct],
                      "seconds_per_epoch": r.seconds, "note": r.note} for n, r in runs.items()},
         "agreement": mnist.agreement(runs) if "reference" in runs else {},
+        "drift_from_float64_reference": drift,
         "sweep": [{"seed": s, "epoch_losses": r.epoch_losses,
                    "accuracy": [c / len(ds.x_test) for c in r.correct]}
                   for s, r in zip(seeds, sweep, strict=False)],
@@ -138,6 +148,10 @@ def summary(result: dict) -> str:
         lines.append(f"{name} vs reference: max |Δ batch loss| {a['max_batch_loss_diff']:.2e}, "
                      f"max |Δ epoch loss| {a['max_epoch_loss_diff']:.2e}, same correct counts: "
                      f"{a['same_correct_counts']}, max |ΔW| {a['max_final_weight_diff']:.2e}")
+    for name, a in result["drift_from_float64_reference"].items():
+        lines.append(f"{name} ({result['config']['dtype']}) vs float64 reference: max |Δ batch loss| "
+                     f"{a['max_batch_loss_diff']:.2e}, correct counts {a['correct']} vs "
+                     f"{a['reference_correct']}, max |ΔW| {a['max_final_weight_diff']:.2e}")
     for v in result["verdicts"]:
         lines.append(f"{v['verdict']:15s} {v['explanation']}")
     if "verdicts_note" in result:

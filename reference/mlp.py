@@ -63,11 +63,12 @@ def forward(params, x, *, activation: str = "relu", output: str = "softmax",
     with :math:`\sigma` = ``activation`` for hidden layers and ``output`` for the last.
     """
     _check_layout(layout)
-    a = np.asarray(x, dtype=np.float64)
+    a = np.asarray(x)
+    a = a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)  # float32 stays
     a = a.T if layout == "math" else a
     zs, acts = [], [a]
     for i, (W, b) in enumerate(params):
-        b = np.asarray(b, dtype=np.float64)
+        b = np.asarray(b, dtype=a.dtype)
         z = W @ a + b[:, None] if layout == "math" else a @ W + b
         last = i == len(params) - 1
         if last and output == "softmax":
@@ -79,8 +80,8 @@ def forward(params, x, *, activation: str = "relu", output: str = "softmax",
     return Cache(zs, acts)
 
 
-def _targets(y, layout):
-    y = np.asarray(y, dtype=np.float64)
+def _targets(y, layout, dtype=np.float64):
+    y = np.asarray(y, dtype=dtype)
     return y.T if layout == "math" else y
 
 
@@ -129,7 +130,7 @@ def backward(params, cache: Cache, y, *, activation="relu", output="softmax",
     layout of ``params``; δ is propagated through the weights before any update.
     """
     _check_layout(layout)
-    yt = _targets(y, layout)
+    yt = _targets(y, layout, cache.activations[-1].dtype)
     delta = _output_delta(cache, yt, output=output, loss=loss, layout=layout)
     grads = [None] * len(params)
     for i in reversed(range(len(params))):
