@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import os
 import sys
 from pathlib import Path
 
@@ -52,6 +53,12 @@ def cmd_report(args) -> int:
     results = report.run(rows, profile=args.profile, seed=seed,
                          progress=_progress("conformance", not args.no_progress),
                          argv=sys.argv[1:])
+    if args.mnist_epochs > 0:
+        from . import mnist_report
+        results["mnist"] = mnist_report.for_report(
+            Path(args.out_dir), epochs=args.mnist_epochs, seeds=args.mnist_seeds,
+            float32_epochs=args.mnist_float32_epochs, mnist_dir=args.mnist_dir,
+            offline=args.offline, page=args.page, progress=not args.no_progress)
     paths = report.write(results, Path(args.out_dir))
     s = results["summary"]
     print(f"{s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
@@ -105,6 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run only these oracles (repeatable)")
     rep.add_argument("--out-dir", default="reports", help="where to write (default: reports)")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--page", default=os.environ.get("NNCONF_PAGE"),
+                     help="the page (Markdown) whose printed MNIST output is judged "
+                          "(default: $NNCONF_PAGE)")
+    rep.add_argument("--mnist-epochs", type=int, default=20,
+                     help="epochs of the MNIST section (default 20, the page's; 0 skips it)")
+    rep.add_argument("--mnist-seeds", type=int, default=5,
+                     help="seeds of the reference sweep (default 5)")
+    rep.add_argument("--mnist-float32-epochs", type=int, default=2,
+                     help="epochs of the float32 drift run (default 2; 0 skips it)")
+    rep.add_argument("--mnist-dir", default=None, help="directory with the MNIST IDX files")
+    rep.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
     rep.set_defaults(func=cmd_report)
 
     mn = sub.add_parser(

@@ -169,3 +169,34 @@ def main(args) -> int:
     print(f"wrote {out / 'mnist.json'}, {out / 'mnist.png'}")
     judged_wrong = any(v["verdict"] == "not-reproduced" for v in result["verdicts"])
     return 1 if judged_wrong and args.fail_on_claims else 0
+
+
+def for_report(out_dir: Path, *, epochs: int = 20, seeds: int = 5, float32_epochs: int = 2,
+               mnist_dir=None, offline: bool = False, page=None, progress: bool = True) -> dict:
+    """The MNIST section of ``nnconf report``: the page's configuration in float64 in every
+    framework with a seed sweep of the reference (verdicts on the page's printed points when
+    ``page`` is given), and a shorter float32 run for the drift from float64. Falls back to
+    the digits (labelled) when MNIST cannot be had."""
+    from types import SimpleNamespace
+
+    base = dict(mnist_dir=mnist_dir, offline=offline, digits=False, lr=0.001, batch_size=64,
+                steps_per_epoch=None, framework=None, no_progress=not progress, page=page)
+    fallback_note = None
+    try:
+        load_dataset(SimpleNamespace(**base))
+    except data.DataError as exc:
+        base["digits"] = True
+        fallback_note = f"MNIST unavailable ({exc}); the comparison ran on the digits fallback"
+    section = run(SimpleNamespace(**base, epochs=epochs, seed=list(range(seeds)), dtype="float64"))
+    if float32_epochs:
+        f32 = run(SimpleNamespace(**{**base, "page": None}, epochs=float32_epochs, seed=[0],
+                                  dtype="float32"))
+        section["float32"] = {"epochs": float32_epochs, "runs": f32["runs"],
+                              "drift_from_float64_reference": f32["drift_from_float64_reference"]}
+    if fallback_note:
+        section["fallback_note"] = fallback_note
+    printed = page_expected_output(page) if page and section["dataset"] == "MNIST" else None
+    plot(section, printed, Path(out_dir) / "mnist.png")
+    section["plot"] = "mnist.png"
+    section["summary"] = summary(section)
+    return section

@@ -159,6 +159,30 @@ def render_markdown(results: dict) -> str:
         out += [f"- **{c['status']}** `{c['id']}` [{c['oracle']}]: {_cell(c['note'], 2000)}"
                 for c in props]
         out.append("")
+    if "mnist" in results:
+        m = results["mnist"]
+        out += ["## MNIST: the page's experiment in every framework", "",
+                f"![MNIST curves]({m['plot']})", "", "```text", m["summary"], "```", ""]
+        if m.get("fallback_note"):
+            out += [f"**{m['fallback_note']}**", ""]
+        if m.get("float32"):
+            out += [f"float32 drift ({m['float32']['epochs']} epochs) from the float64 reference:", ""]
+            out += [f"- {name}: max |Δ batch loss| {_num(a['max_batch_loss_diff'])}, max |ΔW| "
+                    f"{_num(a['max_final_weight_diff'])}, correct {a['correct']} vs {a['reference_correct']}"
+                    for name, a in m["float32"]["drift_from_float64_reference"].items()]
+            out.append("")
+        if m.get("verdicts"):
+            out += ["| epoch | quantity | printed | measured mean | sd | seeds | verdict |",
+                    "|---|---|---|---|---|---|---|"]
+            out += [f"| {v['epoch']} | {v['quantity']} | {v['printed']} | {v['measured_mean']:.4f} | "
+                    f"{_num(v.get('measured_sd'))} | {v['seeds']} | **{v['verdict']}** |"
+                    for v in m["verdicts"]]
+            out.append("")
+        elif m.get("verdicts_note"):
+            out += [m["verdicts_note"], ""]
+        prov = m["data_provenance"]
+        out += [f"Data: {m['dataset']} from {prov.get('source')} ({prov.get('path')}), "
+                f"checksums verified: {prov.get('verified')}.", ""]
     out += ["## Checks by page section", ""]
     sections: dict[str, list[dict]] = {}
     for c in checks:

@@ -15,7 +15,7 @@ CONTRACT = {"id", "section", "oracle", "status", "max_abs_err", "max_rel_err", "
 
 def test_report_writes_json_and_markdown(tmp_path, capsys):
     code = cli.main(["report", "--profile", "ci", "--only", "act.relu*", "--only", "loss.mse*",
-                     "--out-dir", str(tmp_path), "--no-progress"])
+                     "--out-dir", str(tmp_path), "--no-progress", "--mnist-epochs", "0"])
     assert code == cli.EXIT_OK
     data = json.loads((tmp_path / "conformance.json").read_text())
     assert data["schema"] == report.SCHEMA
@@ -34,7 +34,8 @@ def test_a_failing_row_makes_the_exit_code_nonzero(tmp_path, monkeypatch):
     import reference.activations as A
     monkeypatch.setattr(A, "relu", lambda x: x)  # a planted bug
     code = cli.main(["report", "--profile", "mutation", "--only", "act.relu.value",
-                     "--oracle", "torch", "--out-dir", str(tmp_path), "--no-progress"])
+                     "--oracle", "torch", "--out-dir", str(tmp_path), "--no-progress",
+                     "--mnist-epochs", "0"])
     assert code == cli.EXIT_FAIL
     data = json.loads((tmp_path / "conformance.json").read_text())
     assert data["summary"]["fail"] == 1 and "input" in data["checks"][0]["note"]
