@@ -1,6 +1,6 @@
 """The catalogue of checks, one module per page topic."""
 
-from . import activations, backprop, losses, optim, properties
+from . import activations, backprop, init, losses, optim, properties
 
 CHECKS = [*activations.CHECKS, *losses.CHECKS, *backprop.CHECKS, *optim.CHECKS,
-          *properties.CHECKS]
+          *properties.CHECKS, *init.CHECKS]
