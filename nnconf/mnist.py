@@ -262,7 +262,6 @@ def agreement(runs: dict[str, Run], base: str = "reference") -> dict:
 
 
 # ----------------------------------------------------------------------- the page's claim
-PAGE_EXPECTED = "mnist.expected"  # the claims catalogue's section for the printed table
 
 
 def prediction_interval(values, confidence: float = 0.999) -> tuple[float, float, float]:

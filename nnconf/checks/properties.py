@@ -186,14 +186,15 @@ def minibatch_unbiased(profile, seed) -> Outcome:
     def body(case):
         x, y, *params = case.args
         pairs = list(zip(params[0::2], params[1::2], strict=True))
-        kw = dict(activation=case.kwargs["activation"])
-        full = np.concatenate([g.ravel() for pair in M.minibatch_gradient(pairs, x, y, range(len(x)), **kw)
-                               for g in pair])
+
+        def g_batch(indices):  # g_B as one flat vector
+            grads = M.minibatch_gradient(pairs, x, y, indices, activation=case.kwargs["activation"])
+            return np.concatenate([g.ravel() for pair in grads for g in pair])
+
+        full = g_batch(range(len(x)))
         subsets = list(itertools.combinations(range(len(x)), case.kwargs["batch"]))
-        mean = sum(np.concatenate([g.ravel() for pair in M.minibatch_gradient(pairs, x, y, s, **kw)
-                                   for g in pair]) for s in subsets) / len(subsets)
-        per_sample = max(np.max(np.abs(np.concatenate([g.ravel() for pair in M.minibatch_gradient(
-            pairs, x, y, [i], **kw) for g in pair]))) for i in range(len(x)))
+        mean = sum(g_batch(s) for s in subsets) / len(subsets)
+        per_sample = max(np.max(np.abs(g_batch([i]))) for i in range(len(x)))
         bound = 64 * EPS * (per_sample + 1e-300) * 4
         worst[0] = max(worst[0], float(np.max(np.abs(mean - full)) / bound))
         assert np.max(np.abs(mean - full)) <= bound
