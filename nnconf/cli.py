@@ -27,7 +27,8 @@ def _progress(desc: str, enabled: bool):
         if not enabled:
             return rows
         from tqdm import tqdm
-        return tqdm(rows, desc=desc, unit="row", file=sys.stderr, dynamic_ncols=True)
+        return tqdm(rows, desc=desc, unit="row", file=sys.stderr, dynamic_ncols=True,
+                    total=len(rows) if hasattr(rows, "__len__") else None)
     return wrap
 
 
@@ -47,12 +48,14 @@ def _select_rows(only: list[str], oracles: list[str] | None):
 
 def cmd_report(args) -> int:
     from . import report
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     rows = _select_rows(args.only, args.oracle)
     seed = args.seed if args.seed is not None else (
         profiles.DEFAULT_SEED if args.profile == "thorough" else None)
     results = report.run(rows, profile=args.profile, seed=seed,
                          progress=_progress("conformance", not args.no_progress),
-                         argv=sys.argv[1:])
+                         argv=sys.argv[1:], jobs=args.jobs)
     if args.mnist_epochs > 0:
         from . import mnist_report
         results["mnist"] = mnist_report.for_report(
@@ -111,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--oracle", action="append", choices=["torch", "jax", "sklearn"],
                      help="run only these oracles (repeatable)")
     rep.add_argument("--out-dir", default="reports", help="where to write (default: reports)")
+    rep.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                     help="processes for the checks (default: the CPU count; 1 runs them here); "
+                          "the results do not depend on it")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.add_argument("--page", default=os.environ.get("NNCONF_PAGE"),
                      help="the page (Markdown) whose printed MNIST output is judged "

@@ -20,11 +20,54 @@ from .runner import STATUSES, run_row
 SCHEMA = "nnconf.conformance/1"
 
 
+def _row_key(row: Row) -> tuple:
+    return (row.check.id, row.oracle, row.variant.label)
+
+
+def _run_keyed(key: tuple, profile: str, seed: int | None) -> dict:
+    """In a worker process: find the row by its key in the registry and run it."""
+    row = next(r for r in all_rows() if _row_key(r) == key)
+    return run_row(row, profile=profile, seed=seed)
+
+
+class _Sized:
+    """An iterator with a length, so a progress bar knows its total."""
+
+    def __init__(self, it, n):
+        self.it, self.n = it, n
+
+    def __iter__(self):
+        return iter(self.it)
+
+    def __len__(self):
+        return self.n
+
+
+def _run_parallel(rows: list[Row], profile, seed, progress, jobs: int) -> list[dict]:
+    """Rows in ``jobs`` spawned processes (the checks are single-threaded Python; each row's
+    hypothesis seed is fixed, so the results do not depend on which process ran it)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("spawn")  # no fork after torch/jax started threads
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        futures = {pool.submit(_run_keyed, _row_key(r), profile, seed): i
+                   for i, r in enumerate(rows)}
+        out: list = [None] * len(rows)
+        for fut in progress(_Sized(as_completed(futures), len(rows))):
+            out[futures[fut]] = fut.result()
+    return out
+
+
 def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None,
-        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None) -> dict:
-    """Run ``rows`` (default: the whole registry) and return the results document."""
+        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1) -> dict:
+    """Run ``rows`` (default: the whole registry) and return the results document; ``jobs`` > 1
+    runs them in that many processes (same results, in registry order)."""
     rows = list(all_rows() if rows is None else rows)
-    checks = [run_row(row, profile=profile, seed=seed) for row in progress(rows)]
+    if jobs > 1 and len(rows) > 1:
+        checks = _run_parallel(rows, profile, seed, progress, jobs)
+    else:
+        checks = [run_row(row, profile=profile, seed=seed) for row in progress(rows)]
     return {
         "schema": SCHEMA,
         "provenance": provenance.collect(profile=profile, seed=seed, argv=argv),

@@ -15,7 +15,7 @@ CONTRACT = {"id", "section", "oracle", "status", "max_abs_err", "max_rel_err", "
 
 def test_report_writes_json_and_markdown(tmp_path, capsys):
     code = cli.main(["report", "--profile", "ci", "--only", "act.relu*", "--only", "loss.mse*",
-                     "--out-dir", str(tmp_path), "--no-progress", "--mnist-epochs", "0"])
+                     "--out-dir", str(tmp_path), "--no-progress", "--mnist-epochs", "0", "--jobs", "1"])
     assert code == cli.EXIT_OK
     data = json.loads((tmp_path / "conformance.json").read_text())
     assert data["schema"] == report.SCHEMA
@@ -35,10 +35,18 @@ def test_a_failing_row_makes_the_exit_code_nonzero(tmp_path, monkeypatch):
     monkeypatch.setattr(A, "relu", lambda x: x)  # a planted bug
     code = cli.main(["report", "--profile", "mutation", "--only", "act.relu.value",
                      "--oracle", "torch", "--out-dir", str(tmp_path), "--no-progress",
-                     "--mnist-epochs", "0"])
+                     "--mnist-epochs", "0", "--jobs", "1"])
     assert code == cli.EXIT_FAIL
     data = json.loads((tmp_path / "conformance.json").read_text())
     assert data["summary"]["fail"] == 1 and "input" in data["checks"][0]["note"]
+
+
+def test_parallel_rows_give_the_same_results_in_registry_order():
+    rows = [r for r in all_rows() if r.check.id in ("act.relu.value", "loss.mse.grad")]
+    serial = report.run(rows, profile="ci", jobs=1)["checks"]
+    parallel = report.run(rows, profile="ci", jobs=2)["checks"]
+    strip = lambda checks: [{k: v for k, v in c.items() if k != "seconds"} for c in checks]  # noqa: E731
+    assert strip(parallel) == strip(serial) and len(serial) == len(rows) > 1
 
 
 def test_unknown_selection_is_a_usage_error(tmp_path, capsys):
