@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 from . import __version__, profiles
+from .audit.catalogue import CatalogueError
+from .audit.page import PageError
 from .data import DataError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -62,6 +64,18 @@ def cmd_report(args) -> int:
             Path(args.out_dir), epochs=args.mnist_epochs, seeds=args.mnist_seeds,
             float32_epochs=args.mnist_float32_epochs, mnist_dir=args.mnist_dir,
             offline=args.offline, page=args.page, progress=not args.no_progress)
+    if args.page:
+        from types import SimpleNamespace
+
+        from .audit import audit as audit_mod
+        from .audit.commands import run_audit
+        section, records = run_audit(SimpleNamespace(
+            claims=None, page=args.page, run_listings=False, listing_timeout=900.0,
+            mnist_dir=args.mnist_dir, results=None, train=False, no_progress=args.no_progress),
+            mnist_section=results.get("mnist"))
+        results["claims"] = records
+        results["claims_summary"] = audit_mod.summary(records)
+        results["audit"] = section
     paths = report.write(results, Path(args.out_dir))
     s = results["summary"]
     print(f"{s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
@@ -69,6 +83,9 @@ def cmd_report(args) -> int:
     for c in results["checks"]:
         if c["status"] == "fail":
             print(f"FAIL {c['id']} [{c['oracle']}:{c['variant']}]: {c['note']}")
+    if results.get("claims_summary"):
+        print("page claims: " + ", ".join(f"{n} {v}" for v, n in results["claims_summary"].items() if n)
+              + " (`nnconf audit` gates on them)")
     print("wrote " + ", ".join(str(p) for p in paths))
     return EXIT_FAIL if report.failed(results) else EXIT_OK
 
@@ -91,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Conformance suite for the 'Neural Network Basics' page: checks a NumPy "
                     "reference of every formula against PyTorch, JAX/optax and scikit-learn, "
                     "and reports where frameworks follow other conventions than the page.",
-        epilog="Exit codes: 0 no failing row; 1 a row fails; 2 bad usage or input.")
+        epilog="Exit codes: report: 0 no failing row, 1 a row fails; audit: 0 no verdict in "
+               "--fail-on, 1 at least one; every command: 2 bad usage or unreadable input.")
     parser.add_argument("--version", action="version", version=f"nnconf {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -119,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "the results do not depend on it")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.add_argument("--page", default=os.environ.get("NNCONF_PAGE"),
-                     help="the page (Markdown) whose printed MNIST output is judged "
-                          "(default: $NNCONF_PAGE)")
+                     help="the page (Markdown): its printed MNIST output is judged and its claims "
+                          "audited into the report (default: $NNCONF_PAGE)")
     rep.add_argument("--mnist-epochs", type=int, default=20,
                      help="epochs of the MNIST section (default 20, the page's; 0 skips it)")
     rep.add_argument("--mnist-seeds", type=int, default=5,
@@ -165,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     mn.add_argument("--no-progress", action="store_true", help="no progress bars")
     mn.set_defaults(func=cmd_mnist)
 
+    from .audit.commands import add_parsers
+    add_parsers(sub, os.environ)
+
     lst = sub.add_parser("list", help="list the registry's rows (check, section, oracle, setting)")
     lst.set_defaults(func=cmd_list)
     return parser
@@ -175,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, OSError, ValueError, DataError) as exc:
+    except (UsageError, OSError, ValueError, DataError, CatalogueError, PageError) as exc:
         if args.debug:
             raise
         print(f"nnconf: error: {exc}", file=sys.stderr)

@@ -321,17 +321,22 @@ def is_page_configuration(cfg: Config) -> bool:
 
 
 def verdicts(printed: dict, sweep: list[Run], n_test: int) -> list[dict]:
+    """:func:`verdicts_from_values` for runs."""
+    return verdicts_from_values(printed, [r.epoch_losses for r in sweep],
+                                [[c / n_test for c in r.correct] for r in sweep])
+
+
+def verdicts_from_values(printed: dict, losses: list, accuracies: list) -> list[dict]:
     """One verdict per printed epoch and quantity: ``reproduced`` when the printed value
     (± half a unit of its last printed digit) meets the 99.9% prediction interval of the
     seeds' values, ``not-reproduced`` otherwise. ``printed`` maps epoch -> (loss text,
-    accuracy text)."""
+    accuracy text); ``losses`` and ``accuracies`` hold one per-epoch list per seed."""
     out = []
     for epoch, texts in sorted(printed.items()):
-        if epoch > len(sweep[0].batch_losses):
+        if not losses or epoch > len(losses[0]):
             continue
         for quantity, text in zip(("loss", "accuracy"), texts, strict=True):
-            values = [r.epoch_losses[epoch - 1] if quantity == "loss"
-                      else r.correct[epoch - 1] / n_test for r in sweep]
+            values = [run[epoch - 1] for run in (losses if quantity == "loss" else accuracies)]
             mean, half, sd = prediction_interval(values)
             if len(values) < MIN_SEEDS:
                 out.append({"epoch": epoch, "quantity": quantity, "printed": text,

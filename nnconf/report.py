@@ -164,6 +164,33 @@ def _tolerance(tol: dict | None) -> str:
     return ", ".join(parts)
 
 
+def _claims_section(results: dict) -> list[str]:
+    claims, a = results["claims"], results.get("audit", {})
+    s = results.get("claims_summary", {})
+    out = ["## The page's claims (audit)", "",
+           "**" + " · ".join(f"{n} {v}" for v, n in s.items() if n) + "**", "",
+           f"Page: `{a.get('page')}` ({a.get('page_source')}); catalogue `{a.get('catalogue')}`; "
+           f"listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
+           + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ".", ""]
+    shown = [c for c in claims if c["verdict"] != "confirmed"]
+    if shown:
+        out += ["| verdict | claim | printed | computed | explanation |", "|---|---|---|---|---|"]
+        out += [f"| **{c['verdict']}** | `{c['id']}` | {_cell(c['printed'] or '–')} | "
+                f"{_cell(c['computed'] or '–', 120)} | {_cell(c['explanation'], 600)} |" for c in shown]
+        out.append("")
+    return out
+
+
+def _confirmed_claims(results: dict) -> list[str]:
+    rows = [c for c in results.get("claims", []) if c["verdict"] == "confirmed"]
+    if not rows:
+        return []
+    out = ["## Confirmed claims", "", "| claim | printed | computed | explanation |", "|---|---|---|---|"]
+    out += [f"| `{c['id']}` | {_cell(c['printed'] or '–')} | {_cell(c['computed'] or '–', 120)} | "
+            f"{_cell(c['explanation'], 300)} |" for c in rows]
+    return out + [""]
+
+
 def render_markdown(results: dict) -> str:
     checks = results["checks"]
     prov = results["provenance"]
@@ -172,6 +199,8 @@ def render_markdown(results: dict) -> str:
     out.append(f"**{s['pass']} pass · {s['fail']} fail · {s['convention']} convention · "
                f"{s['skipped']} skipped** (rows: a check × an oracle × a setting)")
     out.append("")
+    if results.get("claims"):
+        out += _claims_section(results)
     fails = [c for c in checks if c["status"] == "fail"]
     if fails:
         out += ["## Failures", ""]
@@ -223,9 +252,9 @@ def render_markdown(results: dict) -> str:
             out.append("")
         elif m.get("verdicts_note"):
             out += [m["verdicts_note"], ""]
-        prov = m["data_provenance"]
-        out += [f"Data: {m['dataset']} from {prov.get('source')} ({prov.get('path')}), "
-                f"checksums verified: {prov.get('verified')}.", ""]
+        dprov = m["data_provenance"]
+        out += [f"Data: {m['dataset']} from {dprov.get('source')} ({dprov.get('path')}), "
+                f"checksums verified: {dprov.get('verified')}.", ""]
     out += ["## Checks by page section", ""]
     sections: dict[str, list[dict]] = {}
     for c in checks:
@@ -240,6 +269,7 @@ def render_markdown(results: dict) -> str:
                        f"| {_num(c['margin'])} | {_tolerance(c['tolerance'])} | {c['examples']} | "
                        f"{_cell(c['note'], 160)} |")
         out.append("")
+    out += _confirmed_claims(results)
     out += ["## Tolerances and their reasons", ""]
     seen = {}
     for c in checks:

@@ -1,0 +1,161 @@
+"""``nnconf audit`` and ``nnconf tables``: argument handling, output, report writing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+from . import audit, catalogue, tables
+from .page import Page
+from .verdicts import FAILING, VERDICTS
+
+
+def _page(args) -> Page | None:
+    return Page.read(args.page) if args.page else None
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def audit_section(args, cat, page, records, opts) -> dict:
+    ran = [r for r in records if r.get("listing_run")]
+    note = ""
+    if any(r["listing_run"].get("redirected_loader") for r in ran):
+        note = f"the MNIST listing's fetch_openml was redirected to the local MNIST copy {opts.mnist_dir}"
+    return {
+        "page": str(args.page) if args.page else None,
+        "page_sha256": _sha(args.page) if args.page else None,
+        "page_source": "printed values read from the page" if page is not None
+        else "no --page: printed values as recorded in the catalogue",
+        "catalogue": cat.path, "catalogue_sha256": _sha(cat.path),
+        "run_listings": bool(opts.run_listings), "listing_note": note,
+        "mnist": opts.mnist_note or None,
+    }
+
+
+def parse_fail_on(text: str) -> tuple[str, ...]:
+    chosen = tuple(v.strip() for v in text.split(",") if v.strip())
+    unknown = [v for v in chosen if v not in VERDICTS]
+    if unknown:
+        raise ValueError(f"--fail-on: unknown verdict(s) {unknown}; known: {', '.join(VERDICTS)}")
+    return chosen
+
+
+def run_audit(args, *, mnist_section: dict | None = None) -> tuple[dict, list[dict]]:
+    cat = catalogue.load(args.claims)
+    page = _page(args)
+    opts = audit.Options(run_listings=args.run_listings, listing_timeout=args.listing_timeout,
+                         mnist_dir=args.mnist_dir, results=args.results, train=args.train,
+                         mnist_section=mnist_section)
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(cat.claims), desc="audit", unit="claim", file=sys.stderr,
+                   dynamic_ncols=True, leave=False)
+        opts.progress = bar.update
+    try:
+        records = audit.run(cat, page, opts)
+    finally:
+        if bar is not None:
+            bar.close()
+    return audit_section(args, cat, page, records, opts), records
+
+
+def cmd_audit(args) -> int:
+    from nnconf import provenance, report
+    fail_on = parse_fail_on(args.fail_on)
+    section, records = run_audit(args)
+    if args.page is None:
+        print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
+    print(audit.table(records))
+    if args.out_dir:
+        out = Path(args.out_dir)
+        existing = out / "conformance.json"
+        results = None
+        if existing.is_file():
+            try:
+                results = json.loads(existing.read_text(encoding="utf-8"))
+            except ValueError:
+                results = None  # unreadable: start a fresh document (the old one is replaced atomically)
+        if not results or results.get("schema") != report.SCHEMA:
+            results = {"schema": report.SCHEMA,
+                       "provenance": provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]),
+                       "summary": {s: 0 for s in report.STATUSES}, "checks": []}
+        results["claims"] = records
+        results["claims_summary"] = audit.summary(records)
+        results["audit"] = section
+        paths = report.write(results, out)
+        print("wrote " + ", ".join(str(p) for p in paths))
+    bad = audit.failing(records, fail_on)
+    return 1 if bad else 0
+
+
+def cmd_tables(args) -> int:
+    cat = catalogue.load(args.claims)
+    rows = tables.rows(cat, _page(args))
+    if args.example:
+        unknown = [e for e in args.example if e not in rows]
+        if unknown:
+            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(rows)}")
+        rows = {e: rows[e] for e in args.example}
+    text = tables.render(rows, args.format)
+    if args.out:
+        from nnconf.report import write_atomic
+        write_atomic(Path(args.out), text)
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def add_parsers(sub, os_environ) -> None:
+    au = sub.add_parser(
+        "audit", help="give every printed number and checkable claim of the page a verdict",
+        description="Audit the page before publishing: each claim of the catalogue (printed "
+                    "numbers of the worked examples, steps they announce, computable prose "
+                    "claims, the listings' claimed outputs, the MNIST expected output) is located "
+                    "on the page and judged by the reference: confirmed, rounding-slip, wrong, "
+                    "missing, false, not-reproduced, unverifiable or stale. Prints every claim "
+                    "that is not confirmed and writes the 'claims' section into the report.",
+        epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
+               "catalogue, bad usage. Running the page's code is opt-in (--run-listings).")
+    au.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
+                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE; "
+                         "without it the catalogue's recorded printed text is judged)")
+    au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
+    au.add_argument("--run-listings", action="store_true",
+                    help="run the page's Python listings, each in a subprocess with a timeout")
+    au.add_argument("--listing-timeout", type=float, default=900.0,
+                    help="seconds per listing (default 900)")
+    au.add_argument("--mnist-dir", default=os_environ.get("NNCONF_MNIST_DIR"),
+                    help="local MNIST (IDX) for the MNIST listing's loader and for --train "
+                         "(default: $NNCONF_MNIST_DIR)")
+    au.add_argument("--results", default="reports/conformance.json",
+                    help="a report whose MNIST run to reuse for the expected-output verdicts when it "
+                         "has the page's configuration and the canonical data checksums "
+                         "(default: reports/conformance.json)")
+    au.add_argument("--train", action="store_true",
+                    help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
+    au.add_argument("--fail-on", default=",".join(FAILING),
+                    help=f"verdicts that make the exit code 1 (default: {','.join(FAILING)})")
+    au.add_argument("--out-dir", default="reports",
+                    help="report directory to write the claims section into ('' to write nothing)")
+    au.add_argument("--no-progress", action="store_true", help="no progress bar")
+    au.set_defaults(func=cmd_audit)
+
+    tb = sub.add_parser(
+        "tables", help="regenerate the worked examples' tables from the reference",
+        description="Every worked example's step values computed by the reference at the page's "
+                    "printed precision, including the steps the page announces but does not "
+                    "show, as Markdown (default), LaTeX or CSV.")
+    tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
+    tb.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
+                    help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
+                         "catalogue's recorded text)")
+    tb.add_argument("--claims", default=None, help="claims catalogue (default: the bundled one)")
+    tb.add_argument("--example", action="append", help="only this worked example (repeatable)")
+    tb.add_argument("--out", default=None, help="write to this file instead of standard output")
+    tb.set_defaults(func=cmd_tables)
