@@ -182,6 +182,11 @@ def _listing(ctx: Context, claim: C.Claim, page: Page | None, printed: str | Non
                 "explanation": f"no python listing found in section [{claim.listing}]"
                                + ("" if page is not None else " (no --page given)")}
     needs_mnist = "fetch_openml" in code[0].code
+    if needs_mnist and not ctx.opts.mnist_dir:
+        return {**rec, "verdict": rec.get("verdict", "unverifiable"),
+                "explanation": "not run: the listing loads MNIST with fetch_openml and listings get no "
+                               "network; give --mnist-dir (or $NNCONF_MNIST_DIR) to redirect its loader "
+                               "to a local copy"}
     run = listings.run(code[0].code, timeout=ctx.opts.listing_timeout,
                        mnist_dir=ctx.opts.mnist_dir if needs_mnist else None)
     ran = f"ran the listing (page line {code[0].line}): {listings.describe(run)}"
