@@ -16,6 +16,13 @@ def _page(args) -> Page | None:
     return Page.read(args.page) if args.page else None
 
 
+def _shown(path) -> str:
+    """A path as the report shows it: relative to the working directory when inside it."""
+    import os
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") and not str(path).startswith("..") else rel
+
+
 def _sha(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -30,7 +37,7 @@ def audit_section(args, cat, page, records, opts) -> dict:
         "page_sha256": _sha(args.page) if args.page else None,
         "page_source": "printed values read from the page" if page is not None
         else "no --page: printed values as recorded in the catalogue",
-        "catalogue": cat.path, "catalogue_sha256": _sha(cat.path),
+        "catalogue": _shown(cat.path), "catalogue_sha256": _sha(cat.path),
         "run_listings": bool(opts.run_listings), "listing_note": note,
         "mnist": opts.mnist_note or None,
     }

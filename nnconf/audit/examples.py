@@ -33,7 +33,7 @@ def perceptron_update(inp: dict) -> dict:
     error = y - int(P.predict(w, b, x))
     w_new, b_new = P.update(w, b, x, y, lr=lr)
     return {"error": _a(error), "w": _a(w_new), "b": _a(b_new),
-            "recheck": _a(P.net_input(w_new, b_new, x)),
+            "recheck_terms_abs": np.abs(w_new * x), "recheck": _a(P.net_input(w_new, b_new, x)),
             "recheck_prediction": _a(P.predict(w_new, b_new, x))}
 
 
@@ -118,8 +118,15 @@ def adam_example(inp: dict) -> dict:
     opt = O.adam(lr=lr, b1=b1, b2=b2, eps=eps)
     theta = _a(inp["theta0"])
     state = opt.init(theta)
-    out = {k: [] for k in ("m", "v", "m_hat", "v_hat", "step", "theta", "step_uncorrected")}
+    out = {k: [] for k in ("m", "v", "m_hat", "v_hat", "step", "theta", "step_uncorrected",
+                           "g_squared", "b1_power", "b2_power", "one_minus_b1_power",
+                           "one_minus_b2_power")}
     for t, g in enumerate(inp["grads"], start=1):
+        out["g_squared"].append(float(g) ** 2)
+        out["b1_power"].append(b1**t)
+        out["b2_power"].append(b2**t)
+        out["one_minus_b1_power"].append(1 - b1**t)
+        out["one_minus_b2_power"].append(1 - b2**t)
         updates, state = opt.update(_a(g), state, theta)
         theta = O.apply_updates(theta, updates)
         out["m"].append(state.m)
