@@ -106,10 +106,18 @@ def plot(result: dict, printed: dict | None, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for name, r in result["runs"].items():
+    # the frameworks' curves coincide to round-off: distinct line styles and hollow markers of
+    # decreasing size keep every one of them visible on top of the others
+    styles = [dict(ls="-", lw=3.0, marker="o", ms=9), dict(ls="--", lw=2.0, marker="s", ms=7),
+              dict(ls=":", lw=2.0, marker="D", ms=5), dict(ls="-.", lw=1.2, marker="^", ms=3)]
+    agree = result.get("agreement", {})
+    for i, (name, r) in enumerate(result["runs"].items()):
         epochs = np.arange(1, len(r["epoch_losses"]) + 1)
-        ax_loss.plot(epochs, r["epoch_losses"], marker=".", label=name)
-        ax_acc.plot(epochs, r["accuracy"], marker=".", label=name)
+        style = {**styles[i % len(styles)], "mfc": "none"}
+        label = name if name not in agree else (
+            f"{name} (max |Δ loss| {agree[name]['max_batch_loss_diff']:.1e})")
+        ax_loss.plot(epochs, r["epoch_losses"], label=label, **style)
+        ax_acc.plot(epochs, r["accuracy"], label=label, **style)
     if len(result["sweep"]) > 1:
         losses = np.array([s["epoch_losses"] for s in result["sweep"]])
         accs = np.array([s["accuracy"] for s in result["sweep"]])
@@ -125,6 +133,7 @@ def plot(result: dict, printed: dict | None, path: Path) -> None:
     ax_acc.set(xlabel="epoch", ylabel="test accuracy", title="test accuracy after each epoch")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
     ax_loss.legend(fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
