@@ -76,6 +76,11 @@ def cmd_report(args) -> int:
         results["claims"] = records
         results["claims_summary"] = audit_mod.summary(records)
         results["audit"] = section
+    from . import coverage, figures
+    results["coverage"] = coverage.matrix(
+        results, coverage.page_sections(args.page) if args.page else None)
+    if not args.no_figures:
+        results["figures"] = figures.make_all(results, Path(args.out_dir))
     paths = report.write(results, Path(args.out_dir))
     s = results["summary"]
     print(f"{s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
@@ -115,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     rep = sub.add_parser(
-        "report", help="run every check and write reports/conformance.{json,md}",
+        "report", help="run every check and write reports/conformance.{json,md,html}",
         description="Run the registry's checks (reference vs every installed oracle, values "
                     "and gradients, page settings and framework defaults) under a hypothesis "
                     "profile and write the conformance report. A framework that is not "
@@ -136,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="processes for the checks (default: the CPU count; 1 runs them here); "
                           "the results do not depend on it")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--no-figures", action="store_true",
+                     help="skip the activation, error and optimizer figures (about 10 s)")
     rep.add_argument("--page", default=os.environ.get("NNCONF_PAGE"),
                      help="the page (Markdown): its printed MNIST output is judged and its claims "
                           "audited into the report (default: $NNCONF_PAGE)")

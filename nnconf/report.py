@@ -68,12 +68,25 @@ def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: i
         checks = _run_parallel(rows, profile, seed, progress, jobs)
     else:
         checks = [run_row(row, profile=profile, seed=seed) for row in progress(rows)]
+    for c in checks:
+        if c["status"] == "fail":
+            c["reproduce"] = reproduce_command(c, profile, seed)
     return {
         "schema": SCHEMA,
         "provenance": provenance.collect(profile=profile, seed=seed, argv=argv),
         "summary": {s: sum(c["status"] == s for c in checks) for s in STATUSES},
         "checks": checks,
     }
+
+
+def reproduce_command(check: dict, profile: str, seed: int | None) -> str:
+    """The command that runs one failing row again (same profile and seed)."""
+    cmd = f"nnconf report --only '{check['id']}' --profile {profile}"
+    if seed is not None:
+        cmd += f" --seed {seed}"
+    if check["oracle"] in ("torch", "jax", "sklearn"):
+        cmd += f" --oracle {check['oracle']}"
+    return cmd + " --mnist-epochs 0 --out-dir /tmp/nnconf-repro"
 
 
 def failed(results: dict) -> bool:
@@ -122,10 +135,12 @@ def convention_catalogue(results: dict) -> dict:
 
 
 def write(results: dict, out_dir: Path) -> list[Path]:
+    from . import html_report
     paths = {name: out_dir / name for name in ("conformance.json", "conformance.md",
-                                                "conventions.json")}
+                                                "conformance.html", "conventions.json")}
     write_atomic(paths["conformance.json"], json.dumps(_finite(results), indent=1) + "\n")
     write_atomic(paths["conformance.md"], render_markdown(results))
+    write_atomic(paths["conformance.html"], html_report.render(results, out_dir))
     write_atomic(paths["conventions.json"],
                  json.dumps(_finite(convention_catalogue(results)), indent=1) + "\n")
     return list(paths.values())

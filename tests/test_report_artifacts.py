@@ -1,0 +1,96 @@
+"""The report as an artifact: JSON validates against its schema, HTML is self-contained,
+runs are deterministic, an interrupted run leaves the previous report intact."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from nnconf import cli, report
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads((ROOT / "nnconf" / "schemas" / "conformance.schema.json").read_text())
+PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"
+SMALL = ["report", "--profile", "ci", "--only", "act.relu*", "--only", "loss.mse.value", "--mnist-epochs", "0",
+         "--jobs", "1", "--no-progress", "--no-figures"]
+
+
+def _validate(doc):
+    jsonschema.Draft202012Validator(SCHEMA).validate(doc)
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    out = tmp_path_factory.mktemp("small")
+    assert cli.main([*SMALL, "--page", str(PAGE), "--out-dir", str(out)]) == 0
+    return out
+
+
+def test_committed_report_validates_against_the_schema():
+    _validate(json.loads((ROOT / "reports" / "conformance.json").read_text()))
+
+
+def test_fresh_report_has_three_formats_and_validates(small):
+    for name in ("conformance.json", "conformance.md", "conformance.html", "conventions.json"):
+        assert (small / name).is_file(), name
+    doc = json.loads((small / "conformance.json").read_text())
+    _validate(doc)
+    assert doc["claims"] and doc["coverage"]["rows"] and doc["coverage"]["uncovered"]
+    html = (small / "conformance.html").read_text()
+    assert "<script src" not in html and "<link" not in html and "Coverage matrix" in html
+
+
+def test_schema_rejects_a_broken_document(small):
+    doc = json.loads((small / "conformance.json").read_text())
+    doc["checks"][0]["status"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        _validate(doc)
+
+
+def test_two_runs_give_identical_json_apart_from_timings(small, tmp_path):
+    assert cli.main([*SMALL, "--page", str(PAGE), "--out-dir", str(tmp_path)]) == 0
+
+    def strip(path):
+        doc = json.loads(path.read_text())
+        doc["provenance"].pop("argv", None)  # the command line names the output directory
+        for c in doc["checks"]:
+            c.pop("seconds")
+        for c in doc.get("claims", []):
+            if "listing_run" in c:
+                c["listing_run"].pop("seconds", None)
+        return doc
+
+    assert strip(small / "conformance.json") == strip(tmp_path / "conformance.json")
+
+
+def test_an_interrupted_run_leaves_the_previous_report_intact(small, tmp_path, monkeypatch):
+    import shutil
+    out = tmp_path / "out"
+    shutil.copytree(small, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    calls = []
+
+    def interrupt(row, **kw):
+        calls.append(row)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(row, **kw)
+
+    real = report.run_row
+    monkeypatch.setattr(report, "run_row", interrupt)
+    assert cli.main([*SMALL, "--out-dir", str(out)]) == 130
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert after == before  # same files, same bytes, no temporary leftovers
+
+
+def test_a_failing_row_carries_a_command_that_reproduces_it(tmp_path, monkeypatch):
+    import reference.activations as A
+    monkeypatch.setattr(A, "relu", lambda x: x)
+    code = cli.main(["report", "--profile", "mutation", "--only", "act.relu.value", "--oracle", "torch",
+                     "--mnist-epochs", "0", "--jobs", "1", "--no-progress", "--no-figures", "--out-dir", str(tmp_path)])
+    assert code == 1
+    doc = json.loads((tmp_path / "conformance.json").read_text())
+    fail = next(c for c in doc["checks"] if c["status"] == "fail")
+    assert fail["reproduce"].startswith("nnconf report --only 'act.relu.value' --profile mutation")
+    assert fail["reproduce"] in (tmp_path / "conformance.html").read_text().replace("&#x27;", "'")
