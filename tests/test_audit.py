@@ -388,3 +388,9 @@ def test_a_planted_bug_changes_a_verdict(target, fast_catalogue, monkeypatch):
         if changed:
             caught.append(f"{mutant.description}: {changed[:3]}")
     assert caught, f"no planted bug in {target} changes any audit verdict"
+
+
+def test_cli_unreadable_page_is_one_line_and_exit_2(tmp_path, capsys):
+    code = cli.main(["audit", "--page", str(tmp_path / "nowhere.md"), "--out-dir", "", "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "nowhere.md" in err[0] and "cannot be read" in err[0]

@@ -23,8 +23,8 @@ def test_report_writes_json_and_markdown(tmp_path, capsys):
                 "blas", "dtype", "hypothesis_profile", "git"):
         assert key in data["provenance"]
     assert data["checks"] and all(CONTRACT <= set(c) for c in data["checks"])
-    assert {c["id"] for c in data["checks"]} == {"act.relu.value", "act.relu.grad",
-                                                  "loss.mse.value", "loss.mse.grad"}
+    assert {c["id"] for c in data["checks"]} == {"act.relu.value", "act.relu.grad",  # ids and sections
+                                                  "loss.mse.value", "loss.mse.grad", "sympy.mse_derivative"}
     md = (tmp_path / "conformance.md").read_text()
     assert "### `act.relu`" in md and "### `loss.mse`" in md
     assert "pass," in capsys.readouterr().out

@@ -62,3 +62,19 @@ def test_page_clip_caps_cross_entropy():
     p, y = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
     assert math.isclose(L.cross_entropy(p, y), -math.log(1e-12))
     assert L.cross_entropy(p, y, eps=None) == math.inf
+
+
+def test_symbolic_proofs_can_fail():
+    """The SymPy checks decide by simplifying a difference to 0: a wrong identity is not proved,
+    and the softmax + CE gradient without Σy = 1 is not ŷ − y."""
+    import sympy as sp
+
+    from nnconf.checks import symbolic
+    x = sp.Symbol("x", real=True)
+    s = 1 / (1 + sp.exp(-x))
+    assert not symbolic._zero(sp.diff(s, x) - s * (1 + s))  # a planted sign error
+    z = sp.symbols("z0:2", real=True)
+    y = sp.symbols("y0:2", real=True)
+    S = sp.exp(z[0]) + sp.exp(z[1])
+    L = -(y[0] * sp.log(sp.exp(z[0]) / S) + y[1] * sp.log(sp.exp(z[1]) / S))
+    assert not symbolic._zero(sp.diff(L, z[0]) - (sp.exp(z[0]) / S - y[0]))

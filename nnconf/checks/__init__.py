@@ -1,6 +1,6 @@
 """The catalogue of checks, one module per page topic."""
 
-from . import activations, backprop, init, losses, optim, properties
+from . import activations, backprop, init, losses, optim, properties, symbolic
 
 CHECKS = [*activations.CHECKS, *losses.CHECKS, *backprop.CHECKS, *optim.CHECKS,
-          *properties.CHECKS, *init.CHECKS]
+          *properties.CHECKS, *init.CHECKS, *symbolic.CHECKS]
