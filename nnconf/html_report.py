@@ -194,6 +194,24 @@ def _checks(results: dict) -> list[str]:
     return out + ["</section>"]
 
 
+def _exactness(results: dict) -> list[str]:
+    from .report import exactness_table
+    t = exactness_table(results)
+    if not t:
+        return []
+    out = ['<section id="exactness"><h2>Exactness: ULP error against mpmath (400 digits)</h2>',
+           f"<p>{t['inputs_per_formula']} hypothesis-drawn inputs per formula; inputs where the reference is worse "
+           f"than the best framework by more than 1 ulp: <b>{len(t['violations'])}</b>.</p>",
+           "<table><tr><th>formula</th><th>implementation</th><th>dtype</th><th>max ulp</th><th>median ulp</th>"
+           "<th>input of the max</th></tr>"]
+    for r in t["rows"]:
+        m = r["max_ulp"]
+        cls = "fail" if isinstance(m, int | float) and m > 4 else ""
+        out.append(f"<tr><td>{_e(r['formula'])}</td><td>{_e(r['impl'])}</td><td>{_e(r['dtype'])}</td>"
+                   f"<td class='{cls}'>{_num(m)}</td><td>{_num(r['median_ulp'])}</td><td>{_e(r['at'])}</td></tr>")
+    return out + ["</table></section>"]
+
+
 def _provenance(results: dict) -> list[str]:
     p = results["provenance"]
     out = ['<section id="provenance"><h2>Provenance</h2><table>']
@@ -209,9 +227,10 @@ def render(results: dict, out_dir: Path) -> str:
     body = ["<main>", "<h1>Conformance report: “Neural Network Basics”</h1>",
             "<nav><a href='#summary'>summary</a><a href='#coverage'>coverage</a><a href='#claims'>page claims</a>"
             "<a href='#conventions'>conventions</a><a href='#mnist'>MNIST</a><a href='#figures'>figures</a>"
-            "<a href='#checks'>checks</a><a href='#provenance'>provenance</a></nav>"]
+            "<a href='#exactness'>exactness</a><a href='#checks'>checks</a><a href='#provenance'>provenance</a></nav>"]
     for part in (_summary(results), _coverage(results), _claims(results), _conventions(results),
-                 _mnist(results, out_dir), _figures(results, out_dir), _checks(results), _provenance(results)):
+                 _mnist(results, out_dir), _figures(results, out_dir), _exactness(results), _checks(results),
+                 _provenance(results)):
         body += part
     body.append("</main>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

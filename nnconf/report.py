@@ -209,6 +209,33 @@ def _confirmed_claims(results: dict) -> list[str]:
     return out + [""]
 
 
+def exactness_table(results: dict) -> dict | None:
+    """The exactness row's table (figures of ``exactness.reference_vs_best``), if it ran."""
+    for c in results["checks"]:
+        if c["id"] == "exactness.reference_vs_best" and (c.get("figures") or {}).get("exactness"):
+            return c["figures"]["exactness"]
+    return None
+
+
+def _ulp(v) -> str:
+    return "–" if v is None else (v if isinstance(v, str) else f"{v:.3g}")
+
+
+def _exactness_markdown(results: dict) -> list[str]:
+    t = exactness_table(results)
+    if not t:
+        return []
+    out = ["## Exactness: ULP error against mpmath (400 digits)", "",
+           f"{t['inputs_per_formula']} hypothesis-drawn inputs per formula (whole finite range, near 0, saturation, "
+           f"exp's underflow edge; probabilities within 1e-300 of 0 and 1e-16 of 1). Inputs where the reference is "
+           f"worse than the best framework by more than 1 ulp: **{len(t['violations'])}**.", "",
+           "| formula | implementation | dtype | max ulp | median ulp | input of the max |",
+           "|---|---|---|---|---|---|"]
+    out += [f"| {r['formula']} | {r['impl']} | {r['dtype']} | {_ulp(r['max_ulp'])} | {_ulp(r['median_ulp'])} | "
+            f"{r['at']} |" for r in t["rows"]]
+    return out + [""]
+
+
 def render_markdown(results: dict) -> str:
     checks = results["checks"]
     prov = results["provenance"]
@@ -288,6 +315,7 @@ def render_markdown(results: dict) -> str:
                        f"{_cell(c['note'], 160)} |")
         out.append("")
     out += _confirmed_claims(results)
+    out += _exactness_markdown(results)
     out += ["## Tolerances and their reasons", ""]
     seen = {}
     for c in checks:

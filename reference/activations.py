@@ -39,7 +39,14 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 def _float_array(x) -> np.ndarray:
     x = np.asarray(x)
-    return x if x.dtype in (np.float32, np.float64) else x.astype(np.float64)
+    return x if x.dtype in (np.float32, np.float64, np.longdouble) else x.astype(np.float64)
+
+
+def _wide(x: np.ndarray) -> np.ndarray:
+    """``x`` in a wider type for intermediate results: float32 -> float64, float64 -> long
+    double (80-bit extended on x86-64 Linux; where long double is double nothing is gained).
+    Results are rounded back to the input's type once, at the end."""
+    return x.astype(np.float64 if x.dtype == np.float32 else np.longdouble)
 
 
 def sigmoid(x):
@@ -48,11 +55,13 @@ def sigmoid(x):
     .. math:: \sigma(x) = \frac{1}{1 + e^{-x}}
 
     Evaluated as :math:`1/(1+e^{-|x|})` for :math:`x \ge 0` and
-    :math:`e^{-|x|}/(1+e^{-|x|})` for :math:`x < 0`, so ``exp`` never overflows.
+    :math:`e^{-|x|}/(1+e^{-|x|})` for :math:`x < 0`, so ``exp`` never overflows; in a wider
+    type (:func:`_wide`) and rounded once, so the result is within about half an ulp.
     """
     x = _float_array(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
+    w = _wide(x)
+    e = np.exp(-np.abs(w))
+    return np.where(w >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
 
 
 def sigmoid_grad(x):
@@ -61,10 +70,13 @@ def sigmoid_grad(x):
     .. math:: \sigma'(x) = \sigma(x)\,(1 - \sigma(x)) = \sigma(x)\,\sigma(-x)
 
     The page's :math:`1-\sigma(x)` is evaluated as :math:`\sigma(-x)` (the same number
-    exactly), which keeps full relative precision when :math:`\sigma(x)` rounds to 1.
+    exactly), which keeps full relative precision when :math:`\sigma(x)` rounds to 1; the
+    product is formed in a wider type and rounded once (≤ about half an ulp, where the plain
+    float64 product of two rounded factors reaches 2.5 ulp).
     """
     x = _float_array(x)
-    return sigmoid(x) * sigmoid(-x)
+    w = _wide(x)
+    return (sigmoid(w) * sigmoid(-w)).astype(x.dtype)
 
 
 def tanh(x):
@@ -85,7 +97,7 @@ def tanh_grad(x):
     """
     x = _float_array(x)
     with np.errstate(over="ignore"):
-        sech = 1.0 / np.cosh(x)
+        sech = 1.0 / np.cosh(_wide(x))  # in a wider type, rounded once
     return (sech * sech).astype(x.dtype)
 
 
@@ -136,13 +148,34 @@ def leaky_relu_grad(x, *, alpha: float = 0.01, at_zero: float | None = None):
 
 
 def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
-    r""":math:`\Phi(x) = \tfrac12 \operatorname{erfc}(-x/\sqrt2)` (no cancellation for x < 0)."""
+    r""":math:`\Phi(x) = \tfrac12 \operatorname{erfc}(-x/\sqrt2)` (no cancellation for x < 0).
+
+    The argument :math:`u = -x/\sqrt2` is rounded before ``erfc`` sees it, and erfc's relative
+    sensitivity to it is :math:`2u^2` (≈ 1400 at x = −37): that rounding alone would cost
+    hundreds of ulps in the tail. So :math:`u` is formed in a wider type, and erfc at the exact
+    argument is recovered to first order from the rounded one:
+    :math:`\operatorname{erfc}(u_r + \delta) = \operatorname{erfc}(u_r) - \delta\,\tfrac{2}{\sqrt\pi} e^{-u_r^2}`.
+    """
+    xd = x.astype(np.float64)
+    u_wide = -_wide(xd) / np.sqrt(np.longdouble(2.0))
+    u = u_wide.astype(np.float64)
+    delta = (u_wide - u).astype(np.longdouble)
     erfc = np.vectorize(math.erfc, otypes=[np.float64])
-    return 0.5 * erfc(-x.astype(np.float64) * _INV_SQRT_2)
+    with np.errstate(under="ignore", over="ignore"):
+        ul = u.astype(np.longdouble)
+        corrected = erfc(u).astype(np.longdouble) - delta * (2.0 / np.sqrt(np.longdouble(np.pi))) * np.exp(-ul * ul)
+    return (0.5 * corrected).astype(np.float64)
+
+
+_PI_WIDE = np.longdouble("3.14159265358979323846264338327950288")
 
 
 def _gelu_tanh_arg(x: np.ndarray) -> np.ndarray:
-    r""":math:`u = \sqrt{2/\pi}\,(x + 0.044715 x^3)`."""
+    r""":math:`u = \sqrt{2/\pi}\,(x + 0.044715 x^3)`; for long-double input the constants are
+    long double too (σ(2u) amplifies a relative error in u by |2u|, up to ~550 before it
+    underflows)."""
+    if x.dtype == np.longdouble:
+        return np.sqrt(2 / _PI_WIDE) * (x + np.longdouble("0.044715") * x**3)
     return _SQRT_2_OVER_PI * (x + _GELU_TANH_COEF * x**3)
 
 
@@ -168,7 +201,8 @@ def gelu(x, *, approximate: str = "none"):
         if approximate == "none":
             out = x * _std_normal_cdf(x)
         elif approximate == "tanh":
-            out = x * sigmoid(2.0 * _gelu_tanh_arg(x.astype(np.float64)))
+            w = _wide(x.astype(np.float64))  # u's rounding is amplified by |2u| in σ(2u): wider
+            out = (w * sigmoid(2.0 * _gelu_tanh_arg(w))).astype(np.float64)
         else:
             raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
     return out.astype(x.dtype)
@@ -191,7 +225,9 @@ def gelu_grad(x, *, approximate: str = "none"):
     xd = x.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         if approximate == "none":
-            out = _std_normal_cdf(xd) + xd * _INV_SQRT_2PI * np.exp(-0.5 * xd * xd)
+            w = _wide(xd)  # x² and exp in a wider type: exp's relative sensitivity is x²/2
+            phi = np.exp(-0.5 * w * w) / np.sqrt(2.0 * np.pi, dtype=w.dtype)
+            out = (_std_normal_cdf(xd).astype(w.dtype) + w * phi).astype(np.float64)
         elif approximate == "tanh":
             u2 = 2.0 * _gelu_tanh_arg(xd)
             du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_TANH_COEF * xd * xd)

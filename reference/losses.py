@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import activations as A
 from .activations import sigmoid, softmax
 
 __all__ = [
@@ -212,7 +213,8 @@ def binary_cross_entropy_with_logits(logits, y_true, *, reduction: str = "mean")
     the same as :func:`binary_cross_entropy` of :math:`\sigma(z)`, without overflow.
     """
     z, y = _pair(logits, y_true)
-    terms = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    zw, yw = A._wide(z), y.astype(A._wide(z).dtype)  # in a wider type, rounded once
+    terms = (np.maximum(zw, 0.0) - yw * zw + np.log1p(np.exp(-np.abs(zw)))).astype(z.dtype)
     return _reduce(terms, reduction, z.size)
 
 
@@ -220,6 +222,10 @@ def binary_cross_entropy_with_logits_grad(logits, y_true, *, reduction: str = "m
     r"""Gradient w.r.t. the logits. Page section ``loss.bce``.
 
     .. math:: \frac{\partial L}{\partial z_i} = \frac1N(\sigma(z_i) - y_i)
+              = \frac1N\left[(1 - y_i)\,\sigma(z_i) - y_i\,\sigma(-z_i)\right]
+
+    The second form: two terms of one sign each, so no cancellation when σ(z) rounds to y
+    (σ(39) − 1 is −1.2e-17, not 0).
     """
     z, y = _pair(logits, y_true)
-    return (sigmoid(z) - y) * _grad_scale(reduction, z.size)
+    return ((1.0 - y) * sigmoid(z) - y * sigmoid(-z)) * _grad_scale(reduction, z.size)

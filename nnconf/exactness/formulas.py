@@ -1,0 +1,170 @@
+"""The scalar formulas of the page, exact (mpmath) and as each implementation computes them.
+
+Implementations are called directly, in the requested dtype: the reference (NumPy), torch
+(``torch.sigmoid``, ``F.gelu``, ``F.binary_cross_entropy[_with_logits]``, derivatives by
+``torch.autograd``), JAX (``jax.nn``, derivatives by ``jax.grad``), scikit-learn
+(``sklearn.neural_network._base.ACTIVATIONS``/``DERIVATIVES``; its derivatives take the
+activation's output). A framework that is not installed is left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+
+from reference import activations as A
+from reference import losses as L
+
+
+@dataclass(frozen=True)
+class Formula:
+    name: str
+    section: str
+    exact: Callable  # mpmath value -> mpmath value (scalar); for losses: (p or z, y)
+    impls: dict = field(default_factory=dict)  # name -> f(x: ndarray[dtype]) -> ndarray
+    arity: int = 1  # 2: inputs (x, y) with y a 0/1 label
+    domain: str = "real"  # "real" | "prob" (0 < x < 1)
+
+
+# ----------------------------------------------------------------- exact values (mpmath)
+def _sig(x):
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def _ncdf(x):
+    """Φ(x); mpmath's erfc cannot take |x| beyond ~1e150, where Mills' ratio is exact to far
+    more than 60 digits: Φ(x) = φ(x)/|x| · (1 − 1/x² + 3/x⁴ − …) for x → −∞."""
+    if abs(x) < mpmath.mpf(10) ** 6:
+        return mpmath.ncdf(x)
+    tail = mpmath.npdf(x) / abs(x) * (1 - 1 / x ** 2 + 3 / x ** 4)
+    return tail if x < 0 else 1 - tail
+
+
+EXACT = {
+    "sigmoid": _sig,
+    "sigmoid_grad": lambda x: _sig(x) * _sig(-x),
+    "tanh": mpmath.tanh,
+    "tanh_grad": lambda x: 1 / mpmath.cosh(x) ** 2,
+    "gelu": lambda x: x * _ncdf(x),
+    "gelu_grad": lambda x: _ncdf(x) + x * mpmath.npdf(x),
+    "gelu_tanh": lambda x: x * _sig(2 * mpmath.sqrt(2 / mpmath.pi) * (x + mpmath.mpf("0.044715") * x ** 3)),
+    "bce": lambda p, y: -((y * mpmath.log(p) if y else 0) + ((1 - y) * mpmath.log(1 - p) if y != 1 else 0)),
+    "bce_logits": lambda z, y: -(y * mpmath.log(_sig(z)) + (1 - y) * mpmath.log(_sig(-z))),
+    "bce_logits_grad": lambda z, y: _sig(z) - y,
+}
+
+
+# ----------------------------------------------------------------- implementations
+def _ref():
+    return {
+        "sigmoid": A.sigmoid, "sigmoid_grad": A.sigmoid_grad, "tanh": A.tanh, "tanh_grad": A.tanh_grad,
+        "gelu": A.gelu, "gelu_grad": A.gelu_grad,
+        "gelu_tanh": lambda x: A.gelu(x, approximate="tanh"),
+        "bce": lambda p, y: L.binary_cross_entropy(p, y, reduction="none", eps=None),
+        "bce_logits": lambda z, y: L.binary_cross_entropy_with_logits(z, y, reduction="none"),
+        "bce_logits_grad": lambda z, y: L.binary_cross_entropy_with_logits_grad(z, y, reduction="sum"),
+    }
+
+
+def _torch():
+    import torch
+    import torch.nn.functional as F
+
+    def t(a):
+        return torch.from_numpy(np.array(a, copy=True))
+
+    def grad(fn):
+        def g(x):
+            v = t(x).requires_grad_(True)
+            (out,) = torch.autograd.grad(fn(v).sum(), v)
+            return out.detach().numpy()
+        return g
+
+    return {
+        "sigmoid": lambda x: torch.sigmoid(t(x)).numpy(), "sigmoid_grad": grad(torch.sigmoid),
+        "tanh": lambda x: torch.tanh(t(x)).numpy(), "tanh_grad": grad(torch.tanh),
+        "gelu": lambda x: F.gelu(t(x)).numpy(), "gelu_grad": grad(F.gelu),
+        "gelu_tanh": lambda x: F.gelu(t(x), approximate="tanh").numpy(),
+        "bce": lambda p, y: F.binary_cross_entropy(t(p), t(y), reduction="none").numpy(),
+        "bce_logits": lambda z, y: F.binary_cross_entropy_with_logits(t(z), t(y), reduction="none").numpy(),
+        "bce_logits_grad": lambda z, y: _torch_bce_logits_grad(t(z), t(y)),
+    }
+
+
+def _torch_bce_logits_grad(z, y):
+    import torch
+    import torch.nn.functional as F
+    z = z.requires_grad_(True)
+    (g,) = torch.autograd.grad(F.binary_cross_entropy_with_logits(z, y, reduction="sum"), z)
+    return g.numpy()
+
+
+def _jax():
+    import jax
+    import jax.numpy as jnp
+    import optax
+
+    import oracles.jax_oracle  # noqa: F401  (float64 on)
+
+    def grad(fn):
+        g = jax.jit(jax.vmap(jax.grad(fn)))
+        return lambda x: np.asarray(g(jnp.asarray(x)))
+
+    def val(fn):
+        f = jax.jit(fn)
+        return lambda *a: np.asarray(f(*(jnp.asarray(v) for v in a)))
+
+    def gelu(v):
+        return jax.nn.gelu(v, approximate=False)
+
+    return {
+        "sigmoid": val(jax.nn.sigmoid), "sigmoid_grad": grad(jax.nn.sigmoid),
+        "tanh": val(jnp.tanh), "tanh_grad": grad(jnp.tanh),
+        "gelu": val(gelu), "gelu_grad": grad(gelu),
+        "gelu_tanh": val(lambda v: jax.nn.gelu(v, approximate=True)),
+        "bce_logits": val(optax.losses.sigmoid_binary_cross_entropy),
+        "bce_logits_grad": lambda z, y: np.asarray(jax.jit(jax.grad(
+            lambda a, b: jnp.sum(optax.losses.sigmoid_binary_cross_entropy(a, b))))(jnp.asarray(z), jnp.asarray(y))),
+    }
+
+
+def _sklearn():
+    from sklearn.neural_network import _base
+
+    def act(name):
+        def f(x):
+            z = np.array(x, copy=True)
+            _base.ACTIVATIONS[name](z)
+            return z
+        return f
+
+    def deriv(name):
+        def f(x):
+            z = act(name)(x)
+            delta = np.ones_like(z)
+            _base.DERIVATIVES[name](z, delta)
+            return delta
+        return f
+
+    return {"sigmoid": act("logistic"), "sigmoid_grad": deriv("logistic"), "tanh": act("tanh"),
+            "tanh_grad": deriv("tanh")}
+
+
+def implementations() -> dict[str, dict]:
+    out = {"reference": _ref()}
+    for name, make in (("torch", _torch), ("jax", _jax), ("sklearn", _sklearn)):
+        try:
+            out[name] = make()
+        except ImportError:
+            pass
+    return out
+
+
+SECTIONS = {"sigmoid": "act.sigmoid", "sigmoid_grad": "act.sigmoid", "tanh": "act.tanh", "tanh_grad": "act.tanh",
+            "gelu": "act.gelu", "gelu_grad": "act.gelu", "gelu_tanh": "act.gelu", "bce": "loss.bce",
+            "bce_logits": "loss.bce", "bce_logits_grad": "loss.bce"}
+ARITY = {"bce": 2, "bce_logits": 2, "bce_logits_grad": 2}
+DOMAIN = {"bce": "prob"}
