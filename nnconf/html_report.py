@@ -9,6 +9,8 @@ import html
 import json
 from pathlib import Path
 
+from .report import _num
+
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;
 background:#fafbfc}
@@ -40,16 +42,6 @@ document.body.setAttribute('data-loaded','yes');});
 
 def _e(x) -> str:
     return html.escape("–" if x is None else str(x))
-
-
-def _num(x) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, str):
-        return x
-    if x == 0:
-        return "0"
-    return f"{x:.3g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.2e}"
 
 
 def _img(out_dir: Path, name: str | None, alt: str) -> str:
