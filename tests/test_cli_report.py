@@ -15,7 +15,8 @@ CONTRACT = {"id", "section", "oracle", "status", "max_abs_err", "max_rel_err", "
 
 def test_report_writes_json_and_markdown(tmp_path, capsys):
     code = cli.main(["report", "--profile", "ci", "--only", "act.relu*", "--only", "loss.mse*",
-                     "--out-dir", str(tmp_path), "--no-progress", "--mnist-epochs", "0", "--jobs", "1"])
+                     "--out-dir", str(tmp_path), "--no-progress", "--mnist-epochs", "0", "--jobs", "1",
+                     "--no-figures"])  # the figures are drawn in the browser test
     assert code == cli.EXIT_OK
     data = json.loads((tmp_path / "conformance.json").read_text())
     assert data["schema"] == report.SCHEMA
