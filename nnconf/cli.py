@@ -72,7 +72,7 @@ def cmd_report(args) -> int:
         section, records = run_audit(SimpleNamespace(
             claims=None, page=args.page, run_listings=False, listing_timeout=900.0,
             mnist_dir=args.mnist_dir, results=None, train=False, no_progress=args.no_progress),
-            mnist_section=results.get("mnist"))
+            mnist_section=results.get("mnist"), checks=results["checks"])
         results["claims"] = records
         results["claims_summary"] = audit_mod.summary(records)
         results["audit"] = section

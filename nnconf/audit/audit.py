@@ -34,6 +34,7 @@ class Options:
     profile: str = "ci"  # for registry evidence
     progress: Callable | None = None
     mnist_section: dict | None = None  # a MNIST section already at hand (nnconf report's own)
+    checks: list | None = None  # registry results already at hand (nnconf report's own): reused as evidence
     mnist_note: str = ""
 
 
@@ -151,10 +152,14 @@ def _number(ctx: Context, claim: C.Claim, printed: str) -> tuple[str, str, str]:
 def _evidence(ctx: Context, claim: C.Claim) -> tuple[str, str, str]:
     from nnconf.registry import all_rows
     from nnconf.runner import run_row
-    rows = [r for r in all_rows() if r.check.id in claim.evidence]
-    if not rows:
-        return "", "unverifiable", f"no registry check {list(claim.evidence)}"
-    results = [run_row(r, profile=ctx.opts.profile) for r in rows]
+    done = [c for c in (ctx.opts.checks or []) if c["id"] in claim.evidence]
+    if done:
+        results = done  # the report ran these rows already
+    else:
+        rows = [r for r in all_rows() if r.check.id in claim.evidence]
+        if not rows:
+            return "", "unverifiable", f"no registry check {list(claim.evidence)}"
+        results = [run_row(r, profile=ctx.opts.profile) for r in rows]
     statuses = {r["status"] for r in results}
     notes = "; ".join(f"{r['id']} [{r['oracle']}]: {r['status']}"
                       + (f" — {r['note']}" if r.get("note") else "") for r in results)

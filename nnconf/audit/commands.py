@@ -51,12 +51,12 @@ def parse_fail_on(text: str) -> tuple[str, ...]:
     return chosen
 
 
-def run_audit(args, *, mnist_section: dict | None = None) -> tuple[dict, list[dict]]:
+def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = None) -> tuple[dict, list[dict]]:
     cat = catalogue.load(args.claims)
     page = _page(args)
     opts = audit.Options(run_listings=args.run_listings, listing_timeout=args.listing_timeout,
                          mnist_dir=args.mnist_dir, results=args.results, train=args.train,
-                         mnist_section=mnist_section)
+                         mnist_section=mnist_section, checks=checks)
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
