@@ -78,3 +78,27 @@ def test_symbolic_proofs_can_fail():
     S = sp.exp(z[0]) + sp.exp(z[1])
     L = -(y[0] * sp.log(sp.exp(z[0]) / S) + y[1] * sp.log(sp.exp(z[1]) / S))
     assert not symbolic._zero(sp.diff(L, z[0]) - (sp.exp(z[0]) / S - y[0]))
+
+
+def test_reference_defaults_are_the_page_numbers():
+    """Keyword defaults that are the page's numbers, read from the claims catalogue (the value
+    checks pass every keyword explicitly, so a changed default would go unseen)."""
+    import inspect
+
+    from nnconf.audit import catalogue
+    from reference import activations as A
+    from reference import optim as O
+    from reference import perceptron as P
+
+    def default(fn, name):
+        return inspect.signature(fn).parameters[name].default
+
+    cat = catalogue.load()
+    update, listing, adam = (cat.examples[k].inputs for k in ("perceptron.update", "perceptron.listing",
+                                                                "optim.adam.example"))
+    assert default(P.update, "lr") == update["lr"]
+    assert (default(P.train, "lr"), default(P.train, "epochs")) == (listing["lr"], listing["epochs"])
+    for fn in (O.adam, O.adamw):
+        assert (default(fn, "b1"), default(fn, "b2"), default(fn, "eps")) == (adam["b1"], adam["b2"], adam["eps"])
+    alpha = next(c.args["alpha"] for c in cat.claims if c.id == "act.leaky_relu.alpha")
+    assert default(A.leaky_relu, "alpha") == default(A.leaky_relu_grad, "alpha") == alpha
