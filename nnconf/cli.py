@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import os
 import sys
 from pathlib import Path
@@ -77,6 +78,9 @@ def cmd_report(args) -> int:
         results["claims_summary"] = audit_mod.summary(records)
         results["audit"] = section
     from . import coverage, figures
+    mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
+    if mutation.is_file():
+        results["mutation"] = json.loads(mutation.read_text(encoding="utf-8"))
     results["coverage"] = coverage.matrix(
         results, coverage.page_sections(args.page) if args.page else None)
     if not args.no_figures:

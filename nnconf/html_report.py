@@ -204,6 +204,19 @@ def _exactness(results: dict) -> list[str]:
     return out + ["</table></section>"]
 
 
+def _mutation(results: dict) -> list[str]:
+    m = results.get("mutation")
+    if not m:
+        return []
+    out = ['<section id="mutation"><h2>Mutation score (mutmut on reference/)</h2>',
+           f"<p><b>{m['score']:.1%}</b> killed: {m['killed']} killed, {m['survived']} survived of {m['total']} "
+           f"({_e(m['tests'])}); {m['explained']} survivors explained.</p>",
+           f"<details><summary>{len(m['survivors'])} survivors</summary><ul>"]
+    out += [f"<li><code>{_e(s['name'])}</code>{': ' + _e(s['explanation']) if s['explanation'] else ''}</li>"
+            for s in m["survivors"]]
+    return out + ["</ul></details></section>"]
+
+
 def _provenance(results: dict) -> list[str]:
     p = results["provenance"]
     out = ['<section id="provenance"><h2>Provenance</h2><table>']
@@ -221,8 +234,8 @@ def render(results: dict, out_dir: Path) -> str:
             "<a href='#conventions'>conventions</a><a href='#mnist'>MNIST</a><a href='#figures'>figures</a>"
             "<a href='#exactness'>exactness</a><a href='#checks'>checks</a><a href='#provenance'>provenance</a></nav>"]
     for part in (_summary(results), _coverage(results), _claims(results), _conventions(results),
-                 _mnist(results, out_dir), _figures(results, out_dir), _exactness(results), _checks(results),
-                 _provenance(results)):
+                 _mnist(results, out_dir), _figures(results, out_dir), _exactness(results), _mutation(results),
+                 _checks(results), _provenance(results)):
         body += part
     body.append("</main>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

@@ -236,6 +236,20 @@ def _exactness_markdown(results: dict) -> list[str]:
     return out + [""]
 
 
+def _mutation_markdown(results: dict) -> list[str]:
+    m = results.get("mutation")
+    if not m:
+        return []
+    out = ["## Mutation score (mutmut on reference/)", "",
+           f"**{m['score']:.1%}** killed: {m['killed']} killed, {m['survived']} survived of {m['total']} "
+           f"({m['tests']}); {m['explained']} survivors explained in `mutation-survivors.toml`.", ""]
+    if m["survivors"]:
+        out += ["<details><summary>survivors</summary>", ""]
+        out += [f"- `{s['name']}`" + (f": {s['explanation']}" if s["explanation"] else "") for s in m["survivors"]]
+        out += ["", "</details>"]
+    return out + [""]
+
+
 def render_markdown(results: dict) -> str:
     checks = results["checks"]
     prov = results["provenance"]
@@ -316,6 +330,7 @@ def render_markdown(results: dict) -> str:
         out.append("")
     out += _confirmed_claims(results)
     out += _exactness_markdown(results)
+    out += _mutation_markdown(results)
     out += ["## Tolerances and their reasons", ""]
     seen = {}
     for c in checks:

@@ -94,3 +94,16 @@ def test_a_failing_row_carries_a_command_that_reproduces_it(tmp_path, monkeypatc
     fail = next(c for c in doc["checks"] if c["status"] == "fail")
     assert fail["reproduce"].startswith("nnconf report --only 'act.relu.value' --profile mutation")
     assert fail["reproduce"] in (tmp_path / "conformance.html").read_text().replace("&#x27;", "'")
+
+
+def test_a_mutation_run_is_included_in_the_report(tmp_path):
+    (tmp_path / "mutation.json").write_text(json.dumps({
+        "tool": "mutmut", "source": "reference/", "tests": "fast subset", "killed": 9, "survived": 1, "total": 10,
+        "timeout": 0, "no_tests": 0, "score": 0.9, "explained": 1,
+        "survivors": [{"name": "reference.x__mutmut_1", "explanation": "equivalent: dtype of a float array"}]}))
+    assert cli.main([*SMALL, "--out-dir", str(tmp_path)]) == 0
+    doc = json.loads((tmp_path / "conformance.json").read_text())
+    _validate(doc)
+    assert doc["mutation"]["score"] == 0.9
+    assert "Mutation score" in (tmp_path / "conformance.md").read_text()
+    assert "reference.x__mutmut_1" in (tmp_path / "conformance.html").read_text()
