@@ -102,3 +102,63 @@ def test_reference_defaults_are_the_page_numbers():
         assert (default(fn, "b1"), default(fn, "b2"), default(fn, "eps")) == (adam["b1"], adam["b2"], adam["eps"])
     alpha = next(c.args["alpha"] for c in cat.claims if c.id == "act.leaky_relu.alpha")
     assert default(A.leaky_relu, "alpha") == default(A.leaky_relu_grad, "alpha") == alpha
+
+
+def test_train_defaults_and_mistake_count_follow_the_listing():
+    """The listing starts from zero weights and bias; ``mistakes`` counts every wrong
+    prediction of an epoch (XOR: at least 2 per epoch, as the XOR property relies on)."""
+    import inspect
+
+    from reference import perceptron as P
+    assert inspect.signature(P.train).parameters["b0"].default == 0.0  # the listing: bias starts at 0
+    xor = P.train([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0], epochs=20)
+    assert all(m >= 2 for m in xor.mistakes) and max(xor.mistakes) <= 4
+
+
+def test_he_normal_has_the_code_layout_shape():
+    import numpy as np
+
+    from reference import init as I
+    assert I.he_normal(3, 5, np.random.default_rng(0)).shape == (3, 5)
+
+
+def test_minibatch_gradient_passes_the_network_settings_through():
+    """The batch gradient equals the full gradient of the batch alone, for a non-default
+    activation, output and loss (every keyword must reach forward and backward)."""
+    import numpy as np
+
+    from reference import mlp as M
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(6, 3)), rng.random(size=(6, 2))
+    params = [(rng.normal(size=(4, 3)), rng.normal(size=4)), (rng.normal(size=(2, 4)), rng.normal(size=2))]
+    kw = dict(activation="tanh", output="sigmoid", loss="mse")
+    idx = [4, 1, 2]
+    got = M.minibatch_gradient(params, x, y, idx, **kw)
+    want = M.backward(params, M.forward(params, x[idx], activation="tanh", output="sigmoid"), y[idx], **kw)
+    for (gw, gb), (ww, wb) in zip(got, want, strict=True):
+        np.testing.assert_array_equal(gw, ww)
+        np.testing.assert_array_equal(gb, wb)
+    relu = M.minibatch_gradient(params, x, y, idx, output="sigmoid", loss="mse")
+    assert not np.array_equal(relu[0][0], got[0][0])  # the activation keyword matters
+
+
+def test_bce_grad_with_clipping_is_the_derivative_of_the_clipped_loss():
+    """Inside the clip range the gradient is the derivative of the clipped loss (central
+    differences, relative step 1e-6: truncation ~1e-12, rounding ~1e-10, so rtol 1e-6); outside
+    it the clipped loss is flat and the gradient is exactly 0."""
+    import numpy as np
+
+    from reference import losses as L
+    eps = 1e-12
+    p = np.array([1e-14, 0.3, 0.999, 1 - 1e-14])
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    g = L.binary_cross_entropy_grad(p, y, eps=eps, reduction="sum")
+    assert g[0] == 0.0 and g[3] == 0.0 and g.dtype == np.float64
+    for i in (1, 2):
+        h = 1e-6 * p[i]
+        up, down = p.copy(), p.copy()
+        up[i] += h
+        down[i] -= h
+        num = (L.binary_cross_entropy(up, y, eps=eps, reduction="sum")
+               - L.binary_cross_entropy(down, y, eps=eps, reduction="sum")) / (2 * h)
+        np.testing.assert_allclose(g[i], num, rtol=1e-6)
