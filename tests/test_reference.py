@@ -162,3 +162,13 @@ def test_bce_grad_with_clipping_is_the_derivative_of_the_clipped_loss():
         num = (L.binary_cross_entropy(up, y, eps=eps, reduction="sum")
                - L.binary_cross_entropy(down, y, eps=eps, reduction="sum")) / (2 * h)
         np.testing.assert_allclose(g[i], num, rtol=1e-6)
+
+
+def test_elementwise_activations_keep_float32():
+    import numpy as np
+
+    from reference import activations as A
+    x = np.linspace(-3, 3, 7, dtype=np.float32)
+    for name in ("sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu",
+                 "leaky_relu_grad", "gelu", "gelu_grad"):
+        assert getattr(A, name)(x).dtype == np.float32, name
