@@ -172,3 +172,16 @@ def test_elementwise_activations_keep_float32():
     for name in ("sigmoid", "sigmoid_grad", "tanh", "tanh_grad", "relu", "relu_grad", "leaky_relu",
                  "leaky_relu_grad", "gelu", "gelu_grad"):
         assert getattr(A, name)(x).dtype == np.float32, name
+
+
+def test_exactness_flags_a_planted_bug(monkeypatch):
+    """The exactness check can fail: a reference σ′ off by a relative 1e-13 (about 450 ulp)
+    trails the most accurate framework by more than 1 ulp on the drawn inputs."""
+    import numpy as np
+
+    import reference.activations as A
+    from nnconf.exactness import measure
+    good = A.sigmoid_grad
+    monkeypatch.setattr(A, "sigmoid_grad", lambda x: (good(x) * (1 + 1e-13)).astype(np.asarray(x).dtype))
+    r = measure.run("ci", None, 20, names=["sigmoid_grad"])
+    assert any(v["formula"] == "sigmoid_grad" for v in r["violations"])
