@@ -8,7 +8,6 @@ renderers read the verdict records only.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -348,6 +347,3 @@ def table(records: list[dict]) -> str:
                                                                if v != "confirmed" and s[v]))
     return "\n".join(lines)
 
-
-def _strip(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
