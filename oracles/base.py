@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +22,25 @@ _INSTALL_HINT = {
 
 
 class OracleUnavailable(RuntimeError):
-    """The oracle's framework is not installed (or fails to import)."""
+    """The oracle's framework is not installed (or fails to import), or is disabled."""
+
+
+DISABLE_ENV = "NNCONF_DISABLE"
+
+
+def disabled() -> set[str]:
+    """Frameworks turned off by ``NNCONF_DISABLE`` (comma-separated: ``torch``, ``jax``, ``sklearn``).
+
+    Their rows are ``skipped`` as if the framework were not installed, and the framework is
+    never imported (``jax`` also turns off ``jax.example_libraries``). The mutation run uses it:
+    it forks one process per mutant, and XLA's threads do not survive a fork.
+    """
+    names = {n.strip() for n in os.environ.get(DISABLE_ENV, "").split(",") if n.strip()}
+    unknown = names - {"torch", "jax", "sklearn"}
+    if unknown:
+        raise ValueError(f"{DISABLE_ENV}: unknown framework(s) {', '.join(sorted(unknown))}; "
+                         "choose from torch, jax, sklearn")
+    return names
 
 
 @dataclass
@@ -57,6 +76,8 @@ def get(name: str) -> Oracle:
     """The oracle called ``name``; raises :class:`OracleUnavailable` if it cannot load."""
     if name not in _MODULES:
         raise KeyError(f"unknown oracle {name!r}; known: {', '.join(ORACLE_NAMES)}")
+    if name.split(".")[0] in disabled():
+        raise OracleUnavailable(f"{name} is disabled by {DISABLE_ENV}={os.environ[DISABLE_ENV]}")
     if name not in _cache:
         try:
             module = importlib.import_module(_MODULES[name])

@@ -4,6 +4,7 @@ malformed catalogue gives a clear error; the CLI gates; planted bugs change verd
 import dataclasses
 import importlib
 import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from nnconf.audit import audit, catalogue, listings, tables
 from nnconf.audit.page import Page
 from nnconf.mutants import MUTANTS, Mutant
 
-PAGE = Path(__file__).resolve().parents[2] / "shared" / "page" / "neural-network-basics.md"
+# NNCONF_TEST_PAGE: the mutation run executes a copy of the tests one folder deeper (mutants/)
+PAGE = Path(os.environ.get("NNCONF_TEST_PAGE")
+            or Path(__file__).resolve().parents[2] / "shared" / "page" / "neural-network-basics.md")
 
 
 @pytest.fixture(scope="module")

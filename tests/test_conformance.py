@@ -14,7 +14,7 @@ import pytest
 from nnconf.registry import all_rows
 from nnconf.runner import run_row
 
-PROFILE = os.environ.get("NNCONF_PROFILE", "ci")
+PROFILE = os.environ.get("NNCONF_PROFILE") or ("mutation" if "MUTANT_UNDER_TEST" in os.environ else "ci")
 
 
 @pytest.mark.parametrize("row", all_rows(), ids=lambda row: row.key)

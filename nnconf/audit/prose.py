@@ -94,15 +94,24 @@ def kink(ctx, function: str) -> Finding:
                f"none exists; the reference's relu_grad uses 0 there (at_zero), as torch and jax do")
 
 
+def _enabled(framework: str) -> None:
+    """Raise ImportError for a framework turned off by ``NNCONF_DISABLE`` (treated as absent)."""
+    from oracles.base import disabled
+    if framework in disabled():
+        raise ImportError(f"{framework} disabled by NNCONF_DISABLE")
+
+
 def leaky_relu_default_slope(ctx, alpha: float) -> Finding:
     found = {}
     try:
+        _enabled("torch")
         import torch.nn.functional as F
         found["torch.nn.functional.leaky_relu"] = inspect.signature(F.leaky_relu).parameters[
             "negative_slope"].default
     except ImportError:
         pass
     try:
+        _enabled("jax")
         import jax.nn
         found["jax.nn.leaky_relu"] = inspect.signature(jax.nn.leaky_relu).parameters["negative_slope"].default
     except ImportError:
@@ -205,12 +214,14 @@ def uncorrected_updates_smaller(ctx, example: str) -> Finding:
 def adam_defaults(ctx, b1: float, b2: float, eps: float) -> Finding:
     found = {}
     try:
+        _enabled("torch")
         import torch
         p = inspect.signature(torch.optim.Adam).parameters
         found["torch.optim.Adam"] = (tuple(p["betas"].default), p["eps"].default)
     except ImportError:
         pass
     try:
+        _enabled("jax")
         import optax
         p = inspect.signature(optax.adam).parameters
         found["optax.adam"] = ((p["b1"].default, p["b2"].default), p["eps"].default)

@@ -4,7 +4,7 @@ Implementations are called directly, in the requested dtype: the reference (NumP
 (``torch.sigmoid``, ``F.gelu``, ``F.binary_cross_entropy[_with_logits]``, derivatives by
 ``torch.autograd``), JAX (``jax.nn``, derivatives by ``jax.grad``), scikit-learn
 (``sklearn.neural_network._base.ACTIVATIONS``/``DERIVATIVES``; its derivatives take the
-activation's output). A framework that is not installed is left out.
+activation's output). A framework that is not installed, or disabled by ``NNCONF_DISABLE``, is left out.
 """
 
 from __future__ import annotations
@@ -154,8 +154,12 @@ def _sklearn():
 
 
 def implementations() -> dict[str, dict]:
+    from oracles.base import disabled
     out = {"reference": _ref()}
+    off = disabled()
     for name, make in (("torch", _torch), ("jax", _jax), ("sklearn", _sklearn)):
+        if name in off:
+            continue
         try:
             out[name] = make()
         except ImportError:
