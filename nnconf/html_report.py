@@ -192,7 +192,8 @@ def _exactness(results: dict) -> list[str]:
     if not t:
         return []
     out = ['<section id="exactness"><h2>Exactness: ULP error against mpmath (400 digits)</h2>',
-           f"<p>{t['inputs_per_formula']} hypothesis-drawn inputs per formula; inputs where the reference is worse "
+           f"<p>{t['inputs_per_formula']} hypothesis-drawn inputs per formula; rows <code>example:…</code> are the "
+           f"worked examples' values at the page's inputs; inputs where the reference is worse "
            f"than the best framework by more than 1 ulp: <b>{len(t['violations'])}</b>.</p>",
            "<table><tr><th>formula</th><th>implementation</th><th>dtype</th><th>max ulp</th><th>median ulp</th>"
            "<th>input of the max</th></tr>"]

@@ -227,8 +227,11 @@ def _exactness_markdown(results: dict) -> list[str]:
         return []
     out = ["## Exactness: ULP error against mpmath (400 digits)", "",
            f"{t['inputs_per_formula']} hypothesis-drawn inputs per formula (whole finite range, near 0, saturation, "
-           f"exp's underflow edge; probabilities within 1e-300 of 0 and 1e-16 of 1). Inputs where the reference is "
-           f"worse than the best framework by more than 1 ulp: **{len(t['violations'])}**.", "",
+           f"exp's underflow edge; probabilities within 1e-300 of 0 and 1e-16 of 1); softmax and the softmax "
+           f"cross-entropy take three drawn logits (true class 0, component 0 reported). Rows `example:…` are the "
+           f"worked examples' values at the page's inputs (the Adam example's θ_t also through torch.optim.Adam and "
+           f"optax.adam). Inputs where the reference is worse than the best framework by more than 1 ulp: "
+           f"**{len(t['violations'])}**.", "",
            "| formula | implementation | dtype | max ulp | median ulp | input of the max |",
            "|---|---|---|---|---|---|"]
     out += [f"| {r['formula']} | {r['impl']} | {r['dtype']} | {_ulp(r['max_ulp'])} | {_ulp(r['median_ulp'])} | "

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import activations as A
-from .activations import sigmoid, softmax
+from .activations import sigmoid
 
 __all__ = [
     "mse",
@@ -134,16 +134,33 @@ def cross_entropy_grad(
     return g * _grad_scale(reduction, _n_samples(y_pred))
 
 
+def _shifted_exp(z: np.ndarray):
+    r"""``(z − max z, e^{z − max z} with the max entry set to 0, index of the max)``, per row.
+
+    With ``rest`` = the sum of the returned exponentials, :math:`\sum_j e^{z_j - m} = 1 + rest`,
+    so :math:`\log\sum_j e^{z_j} = m + \mathrm{log1p}(rest)` and
+    :math:`1 - \mathrm{softmax}(z)_{k^*} = rest/(1 + rest)` lose nothing when ``rest`` is tiny
+    (a confident prediction), where ``log(1 + rest)`` and ``softmax − 1`` would cancel.
+    """
+    k = np.argmax(z, axis=-1)[..., None]
+    shifted = z - np.take_along_axis(z, k, axis=-1)
+    e = np.exp(shifted)
+    np.put_along_axis(e, k, 0.0, axis=-1)
+    return shifted, e, k
+
+
 def softmax_cross_entropy(logits, y_true, *, reduction: str = "mean"):
     r"""Cross-entropy of softmax(logits). Page sections ``loss.ce`` and ``backprop``.
 
     .. math:: L = -\frac1N \sum_i \sum_k y_{ik}\left(z_{ik} - \log\sum_j e^{z_{ij}}\right)
 
-    (log-softmax with the max subtracted: finite for any finite logits).
+    (log-softmax with the max subtracted: finite for any finite logits; the log-sum-exp as
+    ``log1p`` of the terms other than the max, so a confident correct prediction's small loss
+    keeps its relative precision.)
     """
     z, y_true = _pair(logits, y_true)
-    m = np.max(z, axis=-1, keepdims=True)
-    log_softmax = z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
+    shifted, e, _ = _shifted_exp(z)
+    log_softmax = shifted - np.log1p(np.sum(e, axis=-1, keepdims=True))
     per_sample = -np.sum(y_true * log_softmax, axis=-1)
     return _reduce(per_sample, reduction, _n_samples(z))
 
@@ -153,10 +170,19 @@ def softmax_cross_entropy_grad(logits, y_true, *, reduction: str = "mean"):
 
     .. math:: \frac{\partial L}{\partial z_{ik}} = \frac1N(\hat y_{ik} - y_{ik}),\qquad \hat y = \mathrm{softmax}(z)
 
-    (the page's :math:`\delta = \hat y - y`, which uses :math:`\sum_k y_{ik} = 1`).
+    (the page's :math:`\delta = \hat y - y`, which uses :math:`\sum_k y_{ik} = 1`). At the largest
+    logit :math:`k^*` it is computed as :math:`(1 - y_{ik^*}) - (1 - \hat y_{ik^*})` with
+    :math:`1 - \hat y_{ik^*}` from the other terms (no cancellation when :math:`\hat y_{ik^*} \to 1`).
     """
     z, y_true = _pair(logits, y_true)
-    return (softmax(z, axis=-1) - y_true) * _grad_scale(reduction, _n_samples(z))
+    _, e, k = _shifted_exp(z)
+    others = np.sum(e, axis=-1, keepdims=True)
+    total = 1.0 + others
+    delta = e / total - y_true
+    rest = others / total  # 1 − ŷ at the max: Σ_{j≠k*} e_j / Σ_j e_j
+    at_max = (1.0 - np.take_along_axis(y_true, k, axis=-1)) - rest
+    np.put_along_axis(delta, k, at_max, axis=-1)
+    return delta * _grad_scale(reduction, _n_samples(z))
 
 
 def binary_cross_entropy(

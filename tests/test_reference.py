@@ -9,6 +9,8 @@ import pytest
 from reference import activations as A
 from reference import losses as L
 
+EPS = np.finfo(np.float64).eps
+
 
 def test_sigmoid_is_stable_at_extremes():
     with warnings.catch_warnings():
@@ -185,3 +187,23 @@ def test_exactness_flags_a_planted_bug(monkeypatch):
     monkeypatch.setattr(A, "sigmoid_grad", lambda x: (good(x) * (1 + 1e-13)).astype(np.asarray(x).dtype))
     r = measure.run("ci", None, 20, names=["sigmoid_grad"])
     assert any(v["formula"] == "sigmoid_grad" for v in r["violations"])
+
+
+def test_confident_softmax_cross_entropy_keeps_relative_precision():
+    # z = [40, 0, 0], true class 0: L = log(1 + 2e^{-40}) ≈ 8.5e-18 and ∂L/∂z₀ = −2e^{-40}/(1 + 2e^{-40});
+    # log(1 + ·) and softmax − 1 would give 0 (relative error 1). Relative 4ε: a few roundings.
+    z, y = np.array([[40.0, 0.0, 0.0]]), np.array([[1.0, 0.0, 0.0]])
+    r = 2 * np.exp(-40.0)
+    exact_loss, exact_g0 = r - r * r / 2, -r / (1 + r)
+    assert abs(L.softmax_cross_entropy(z, y) - exact_loss) <= 4 * EPS * exact_loss
+    g = L.softmax_cross_entropy_grad(z, y)
+    assert abs(g[0, 0] - exact_g0) <= 4 * EPS * abs(exact_g0)
+    assert np.allclose(g[0, 1:], np.exp(-40.0) / (1 + r), rtol=4 * EPS, atol=0)
+    # soft labels at the max: (1 − y_k) − (1 − ŷ_k); labels not summing to 1 keep ŷ − y
+    ys = np.array([[0.25, 0.5, 0.5]])
+    assert np.allclose(L.softmax_cross_entropy_grad(z, ys), A.softmax(z) - ys, rtol=0, atol=4 * EPS)
+    # the argmax need not be class 0, and a 1-D input is one sample
+    assert np.allclose(L.softmax_cross_entropy_grad(np.array([0.0, 3.0, 1.0]), np.array([0.0, 1.0, 0.0])),
+                       A.softmax(np.array([0.0, 3.0, 1.0])) - [0, 1, 0], rtol=0, atol=4 * EPS)
+    assert np.isclose(L.softmax_cross_entropy(np.array([0.0, 3.0, 1.0]), np.array([0.0, 1.0, 0.0])),
+                      -np.log(A.softmax(np.array([0.0, 3.0, 1.0]))[1]), rtol=4 * EPS, atol=0)

@@ -62,7 +62,7 @@ def sigmoid_table(inp: dict) -> dict:
     x = _a(inp["x"])
     s = A.sigmoid(x)
     return {"exp_neg_x": np.exp(-x), "one_plus_exp": 1 + np.exp(-x), "sigmoid": s,
-            "one_minus_sigmoid": 1 - s, "sigmoid_grad": A.sigmoid_grad(x),
+            "one_minus_sigmoid": A.sigmoid(-x), "sigmoid_grad": A.sigmoid_grad(x),  # 1 − σ(x) = σ(−x), no cancellation
             "max_sigmoid_grad": _a(np.max(A.sigmoid_grad(np.linspace(-10, 10, 20001))))}
 
 

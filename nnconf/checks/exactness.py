@@ -4,7 +4,8 @@ One property row runs :mod:`nnconf.exactness.measure` (hypothesis-drawn inputs o
 finite range and the hard regions, float64 and float32) and fails when, on any input, the
 reference is less accurate than the most accurate framework by more than 1 ULP. Its figures
 hold the full table (formula × implementation × dtype: max and median ULP, input of the max),
-which the report renders.
+which the report renders, followed by the worked examples' values at the page's inputs (rows
+``example:…``; the Adam example's θ_t also for torch.optim.Adam and optax.adam).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ CHECKS = [
     Property("exactness.reference_vs_best", "act", "mpmath", reference_vs_best,
              ("activations.sigmoid", "activations.sigmoid_grad", "activations.tanh_grad", "activations.gelu",
               "activations.gelu_grad", "losses.binary_cross_entropy_with_logits",
-              "losses.binary_cross_entropy_with_logits_grad"),
+              "losses.binary_cross_entropy_with_logits_grad", "activations.relu", "activations.leaky_relu",
+              "activations.softmax", "losses.softmax_cross_entropy", "losses.softmax_cross_entropy_grad",
+              "losses.mse", "losses.mse_grad", "optim.adam"),
              "the reference within 1 ULP of the most accurate framework on every drawn input, float64 and float32"),
 ]

@@ -54,7 +54,27 @@ EXACT = {
     "bce": lambda p, y: -((y * mpmath.log(p) if y else 0) + ((1 - y) * mpmath.log(1 - p) if y != 1 else 0)),
     "bce_logits": lambda z, y: -(y * mpmath.log(_sig(z)) + (1 - y) * mpmath.log(_sig(-z))),
     "bce_logits_grad": lambda z, y: _sig(z) - y,
+    "relu": lambda x: x if x > 0 else mpmath.mpf(0),
+    "leaky_relu": lambda x: x if x > 0 else mpmath.mpf(0.01) * x,
+    "softmax": lambda z0, z1, z2: 1 / (1 + mpmath.exp(z1 - z0) + mpmath.exp(z2 - z0)),
+    "ce_logits": lambda z0, z1, z2: mpmath.log(1 + mpmath.exp(z1 - z0) + mpmath.exp(z2 - z0)),
+    "ce_logits_grad": lambda z0, z1, z2: _ce_grad0(z0, z1, z2),
+    "mse": lambda p, y: (p - y) ** 2,
+    "mse_grad": lambda p, y: 2 * (p - y),
 }
+
+
+def _ce_grad0(z0, z1, z2):
+    """∂/∂z₀ of −log softmax(z)₀ = softmax(z)₀ − 1 = −(e₁ + e₂)/(1 + e₁ + e₂), eᵢ = e^{zᵢ−z₀}
+    (written without the cancellation of softmax₀ − 1)."""
+    e = mpmath.exp(z1 - z0) + mpmath.exp(z2 - z0)
+    return -e / (1 + e)
+
+
+# softmax and the softmax cross-entropy take three logits (z₀, z₁, z₂), the true class is 0; each
+# implementation returns component 0 (the components are alike under a permutation of the draws).
+def _stack(*cols):
+    return np.stack(cols, axis=1)
 
 
 # ----------------------------------------------------------------- implementations
@@ -66,7 +86,19 @@ def _ref():
         "bce": lambda p, y: L.binary_cross_entropy(p, y, reduction="none", eps=None),
         "bce_logits": lambda z, y: L.binary_cross_entropy_with_logits(z, y, reduction="none"),
         "bce_logits_grad": lambda z, y: L.binary_cross_entropy_with_logits_grad(z, y, reduction="sum"),
+        "relu": A.relu, "leaky_relu": A.leaky_relu,
+        "softmax": lambda *z: A.softmax(_stack(*z), axis=1)[:, 0],
+        "ce_logits": lambda *z: L.softmax_cross_entropy(_stack(*z), _onehot0(z), reduction="none"),
+        "ce_logits_grad": lambda *z: L.softmax_cross_entropy_grad(_stack(*z), _onehot0(z), reduction="sum")[:, 0],
+        "mse": lambda p, y: L.mse(p, y, reduction="none"),
+        "mse_grad": lambda p, y: L.mse_grad(p, y, reduction="sum"),
     }
+
+
+def _onehot0(z):
+    y = np.zeros((len(z[0]), 3), dtype=z[0].dtype)
+    y[:, 0] = 1
+    return y
 
 
 def _torch():
@@ -91,7 +123,28 @@ def _torch():
         "bce": lambda p, y: F.binary_cross_entropy(t(p), t(y), reduction="none").numpy(),
         "bce_logits": lambda z, y: F.binary_cross_entropy_with_logits(t(z), t(y), reduction="none").numpy(),
         "bce_logits_grad": lambda z, y: _torch_bce_logits_grad(t(z), t(y)),
+        "relu": lambda x: F.relu(t(x)).numpy(), "leaky_relu": lambda x: F.leaky_relu(t(x)).numpy(),
+        "softmax": lambda *z: F.softmax(t(_stack(*z)), dim=1)[:, 0].numpy(),
+        "ce_logits": lambda *z: F.cross_entropy(t(_stack(*z)), _zeros_long(z), reduction="none").numpy(),
+        "ce_logits_grad": lambda *z: _torch_grad0(
+            lambda v: F.cross_entropy(v, _zeros_long(z), reduction="sum"), t(_stack(*z))),
+        "mse": lambda p, y: F.mse_loss(t(p), t(y), reduction="none").numpy(),
+        "mse_grad": lambda p, y: _torch_grad0(lambda v: F.mse_loss(v, t(y), reduction="sum"), t(p)),
     }
+
+
+def _zeros_long(z):
+    import torch
+    return torch.zeros(len(z[0]), dtype=torch.long)
+
+
+def _torch_grad0(loss, v):
+    """torch.autograd's gradient of ``loss`` at ``v``; column 0 for a matrix of logits."""
+    import torch
+    v = v.requires_grad_(True)
+    (g,) = torch.autograd.grad(loss(v), v)
+    g = g.detach().numpy()
+    return g[:, 0] if g.ndim == 2 else g
 
 
 def _torch_bce_logits_grad(z, y):
@@ -128,7 +181,21 @@ def _jax():
         "bce_logits": val(optax.losses.sigmoid_binary_cross_entropy),
         "bce_logits_grad": lambda z, y: np.asarray(jax.jit(jax.grad(
             lambda a, b: jnp.sum(optax.losses.sigmoid_binary_cross_entropy(a, b))))(jnp.asarray(z), jnp.asarray(y))),
+        "relu": val(jax.nn.relu), "leaky_relu": val(jax.nn.leaky_relu),
+        "softmax": lambda *z: np.asarray(jax.jit(lambda m: jax.nn.softmax(m, axis=1))(jnp.asarray(_stack(*z))))[:, 0],
+        "ce_logits": lambda *z: np.asarray(jax.jit(_jax_ce)(jnp.asarray(_stack(*z)))),
+        "ce_logits_grad": lambda *z: np.asarray(jax.jit(jax.grad(lambda m: jnp.sum(_jax_ce(m))))(
+            jnp.asarray(_stack(*z))))[:, 0],
+        "mse": val(optax.losses.squared_error),
+        "mse_grad": lambda p, y: np.asarray(jax.jit(jax.grad(lambda a, b: jnp.sum(optax.losses.squared_error(a, b))))(
+            jnp.asarray(p), jnp.asarray(y))),
     }
+
+
+def _jax_ce(m):
+    import jax.numpy as jnp
+    import optax
+    return optax.losses.softmax_cross_entropy_with_integer_labels(m, jnp.zeros(m.shape[0], dtype=jnp.int32))
 
 
 def _sklearn():
@@ -149,8 +216,13 @@ def _sklearn():
             return delta
         return f
 
+    def softmax(*z):
+        m = _stack(*z).copy()
+        _base.ACTIVATIONS["softmax"](m)
+        return m[:, 0]
+
     return {"sigmoid": act("logistic"), "sigmoid_grad": deriv("logistic"), "tanh": act("tanh"),
-            "tanh_grad": deriv("tanh")}
+            "tanh_grad": deriv("tanh"), "relu": act("relu"), "softmax": softmax}
 
 
 def implementations() -> dict[str, dict]:
@@ -169,6 +241,9 @@ def implementations() -> dict[str, dict]:
 
 SECTIONS = {"sigmoid": "act.sigmoid", "sigmoid_grad": "act.sigmoid", "tanh": "act.tanh", "tanh_grad": "act.tanh",
             "gelu": "act.gelu", "gelu_grad": "act.gelu", "gelu_tanh": "act.gelu", "bce": "loss.bce",
-            "bce_logits": "loss.bce", "bce_logits_grad": "loss.bce"}
-ARITY = {"bce": 2, "bce_logits": 2, "bce_logits_grad": 2}
-DOMAIN = {"bce": "prob"}
+            "bce_logits": "loss.bce", "bce_logits_grad": "loss.bce", "relu": "act.relu",
+            "leaky_relu": "act.leaky_relu", "softmax": "act.softmax", "ce_logits": "loss.ce",
+            "ce_logits_grad": "backprop.softmax_ce", "mse": "loss.mse", "mse_grad": "loss.mse"}
+ARITY = {"bce": 2, "bce_logits": 2, "bce_logits_grad": 2, "softmax": 3, "ce_logits": 3, "ce_logits_grad": 3,
+         "mse": 2, "mse_grad": 2}
+DOMAIN = {"bce": "prob", "mse": "real2", "mse_grad": "real2"}

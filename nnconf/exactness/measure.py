@@ -39,7 +39,13 @@ def draw(name: str, profile: str, seed: int | None, n: int) -> list[tuple]:
     """``n`` hypothesis-drawn inputs for formula ``name`` (tuples of floats)."""
     arity, domain = F.ARITY.get(name, 1), F.DOMAIN.get(name, "real")
     strat = (PROB if domain == "prob" else REAL)
-    strat = st.tuples(strat, LABEL) if arity == 2 else st.tuples(strat)
+    if domain == "real2":  # a prediction and a real target; also nearly equal pairs (p − y cancels)
+        strat = st.one_of(st.tuples(REAL, REAL), st.tuples(st.floats(-1e6, 1e6), st.floats(-1e-6, 1e-6)).map(
+            lambda t: (t[0], t[0] * (1 + t[1]))))
+    elif arity == 2:
+        strat = st.tuples(strat, LABEL)
+    else:
+        strat = st.tuples(*[strat] * arity)
     seen: list[tuple] = []
 
     def collect(case):
@@ -53,11 +59,11 @@ def draw(name: str, profile: str, seed: int | None, n: int) -> list[tuple]:
 
 
 def _ulps(got: float, exact, dtype) -> float:
-    if not math.isfinite(got):
-        return math.inf if mpmath.isfinite(exact) else 0.0
-    e = float(exact)
     with np.errstate(over="ignore"):
-        ed = np.asarray(e, dtype=dtype)
+        ed = np.asarray(float(exact) if mpmath.isfinite(exact) and abs(exact) < mpmath.mpf(2) ** 1030
+                        else float(mpmath.sign(exact)) * math.inf, dtype=dtype)
+    if not math.isfinite(got):  # overflow to ±inf is right when the exact value rounds to it
+        return 0.0 if (got == float(ed) or not mpmath.isfinite(exact)) else math.inf
     tiny = float(np.finfo(dtype).smallest_subnormal)
     with np.errstate(over="ignore"):
         ulp = float(np.spacing(np.abs(ed))) if np.isfinite(ed) and ed != 0 else (
@@ -121,4 +127,11 @@ def run(profile: str = "ci", seed: int | None = None, n: int | None = None, name
             r, v = summarise(name, dtype, measure(name, impls, inputs, dtype))
             rows += r
             violations += v
+    if names is None:  # the worked examples at the page's inputs (from the claims catalogue)
+        from ..audit import catalogue
+        from . import examples
+        cat = catalogue.load()
+        r, v = examples.rows({ex.compute: ex.inputs for ex in cat.examples.values()})
+        rows += r
+        violations += v
     return {"rows": rows, "violations": violations, "implementations": list(impls), "inputs_per_formula": n}
