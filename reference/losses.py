@@ -200,11 +200,11 @@ def binary_cross_entropy(
     """
     p, y = _pair(y_pred, y_true)
     p = _clip(p, eps)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # log 0 = −inf; 0·(−inf) is masked below
         log_p, log_1mp = np.log(p), np.log1p(-p)
-    if log_floor is not None:
-        log_p, log_1mp = np.maximum(log_p, log_floor), np.maximum(log_1mp, log_floor)
-    terms = -(np.where(y == 0, 0.0, y * log_p) + np.where(y == 1, 0.0, (1.0 - y) * log_1mp))
+        if log_floor is not None:
+            log_p, log_1mp = np.maximum(log_p, log_floor), np.maximum(log_1mp, log_floor)
+        terms = -(np.where(y == 0, 0.0, y * log_p) + np.where(y == 1, 0.0, (1.0 - y) * log_1mp))
     return _reduce(terms, reduction, p.size)
 
 

@@ -197,17 +197,26 @@ def trajectory(optimizer: Optimizer, theta0, grads):
     return np.stack(out)
 
 
-def _trajectory_of(factory):
-    def run(theta0, grads, **hyperparameters):
-        # looked up at call time: the optimizer defined in this module now
-        return trajectory(globals()[factory.__name__](**hyperparameters), theta0, grads)
-    run.__name__ = f"{factory.__name__}_trajectory"
-    run.__doc__ = f"Trajectory of :func:`{factory.__name__}` (see there) for a gradient sequence."
-    return run
+def sgd_trajectory(theta0, grads, **hyperparameters):
+    """Trajectory of :func:`sgd` (see there) for a gradient sequence."""
+    return trajectory(sgd(**hyperparameters), theta0, grads)
 
 
-sgd_trajectory = _trajectory_of(sgd)
-momentum_trajectory = _trajectory_of(momentum)
-rmsprop_trajectory = _trajectory_of(rmsprop)
-adam_trajectory = _trajectory_of(adam)
-adamw_trajectory = _trajectory_of(adamw)
+def momentum_trajectory(theta0, grads, **hyperparameters):
+    """Trajectory of :func:`momentum` (see there) for a gradient sequence."""
+    return trajectory(momentum(**hyperparameters), theta0, grads)
+
+
+def rmsprop_trajectory(theta0, grads, **hyperparameters):
+    """Trajectory of :func:`rmsprop` (see there) for a gradient sequence."""
+    return trajectory(rmsprop(**hyperparameters), theta0, grads)
+
+
+def adam_trajectory(theta0, grads, **hyperparameters):
+    """Trajectory of :func:`adam` (see there) for a gradient sequence."""
+    return trajectory(adam(**hyperparameters), theta0, grads)
+
+
+def adamw_trajectory(theta0, grads, **hyperparameters):
+    """Trajectory of :func:`adamw` (see there) for a gradient sequence."""
+    return trajectory(adamw(**hyperparameters), theta0, grads)

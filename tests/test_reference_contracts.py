@@ -1,0 +1,172 @@
+"""Contracts of the reference that the registry rows do not reach: keyword defaults, optimizer
+state, dtypes, boundaries of the clip, silence on edge inputs, hard points of the formulas.
+
+Each test here was written for mutants of ``reference/`` that survived the fast test subset
+(``tox -e mutation``); the numbers are the page's or worked out by hand in the comments.
+"""
+
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+from reference import activations as A
+from reference import gradcheck as G
+from reference import losses as L
+from reference import mlp as M
+from reference import optim as O
+
+EPS = np.finfo(np.float64).eps
+
+
+@pytest.fixture
+def strict():
+    """Any RuntimeWarning (divide, invalid, overflow) is an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# ------------------------------------------------------------------ gradcheck
+def test_relative_error_is_the_pages_formula(strict):
+    a = np.array([2.0, 1.0, 0.0, -3.0, np.inf])
+    n = np.array([1.0, 0.5, 0.0, 3.0, np.inf])
+    r = G.relative_error(a, n)
+    # |a − n| / max(|a|, |n|): 1/2, 0.5/1 (denominator exactly 1), 0 where both are 0, 6/3;
+    # inf vs inf is undefined (nan), silently
+    assert r[:4].tolist() == [0.5, 0.5, 0.0, 2.0] and np.isnan(r[4])
+    # computed in float64 whatever comes in: float32 1/3 vs 0.3 in float64 arithmetic
+    a32, n32 = np.float32(1 / 3), np.float32(0.3)
+    r32 = G.relative_error(a32, n32)
+    assert r32.dtype == np.float64 and r32 == abs(float(a32) - float(n32)) / float(a32)
+
+
+# ------------------------------------------------------------------ optimizers
+def _one_step(opt, g, theta=1.0):
+    theta = np.asarray([theta])
+    state = opt.init(theta)
+    updates, state = opt.update(np.asarray([g]), state, theta)
+    return updates[0], state
+
+
+def test_optimizer_defaults_are_documented_values():
+    # sgd: the page's MNIST learning rate 0.001
+    assert _one_step(O.sgd(), 2.0)[0] == -0.002
+    # rmsprop: lr 0.001, β 0.9, ε 1e-8 outside the root: s = 0.1·4, step = 0.001·2/(√0.4 + 1e-8)
+    assert _one_step(O.rmsprop(), 2.0)[0] == pytest.approx(-0.002 / (np.sqrt(0.4) + 1e-8), rel=4 * EPS)
+    # adam/adamw: lr 3e-4, first step −lr·g/(|g| + ε·…) ≈ −lr·sign(g); adamw adds λ·θ with λ 0.01
+    assert _one_step(O.adam(), 2.0)[0] == pytest.approx(-3e-4 * 2 / (2 + 1e-8), rel=4 * EPS)
+    assert _one_step(O.adamw(), 2.0, theta=10.0)[0] == pytest.approx(-3e-4 * (2 / (2 + 1e-8) + 0.01 * 10),
+                                                                     rel=4 * EPS)
+    # momentum: lr 0.001, β 0.9, dampened (page's v = βv + (1−β)g), zero first buffer
+    assert _one_step(O.momentum(), 2.0)[0] == pytest.approx(-0.001 * 0.1 * 2, rel=4 * EPS)
+
+
+@pytest.mark.parametrize("make", [O.sgd, O.momentum, O.rmsprop, O.adam, O.adamw])
+def test_optimizer_state_counts_steps_and_stays_float64(make):
+    opt = make()
+    theta = np.array([1.0, -2.0], dtype=np.float32)
+    state = opt.init(theta)
+    assert state.count == 0
+    for t in range(1, 4):
+        g = np.array([0.5, -1.5], dtype=np.float32)
+        updates, state = opt.update(g, state, theta)
+        assert state.count == t
+        assert updates.dtype == np.float64  # float32 in, float64 arithmetic
+        theta = O.apply_updates(theta, updates)
+    for leaf in state[1:]:
+        assert np.asarray(leaf).dtype == np.float64 and np.asarray(leaf).shape == (2,)
+
+
+def test_rmsprop_eps_inside_the_root():
+    # optax's default form: g/√(s + ε); s = 0.1·g² after one step
+    step, _ = _one_step(O.rmsprop(lr=0.1, beta=0.9, eps=0.01, eps_in_sqrt=True), 2.0)
+    assert step == pytest.approx(-0.1 * 2 / np.sqrt(0.4 + 0.01), rel=4 * EPS)
+    step, _ = _one_step(O.rmsprop(lr=0.1, beta=0.9, eps=0.01), 2.0)
+    assert step == pytest.approx(-0.1 * 2 / (np.sqrt(0.4) + 0.01), rel=4 * EPS)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "rmsprop", "adam", "adamw"])
+def test_trajectory_functions_run_their_optimizer(name):
+    grads = np.array([[1.0], [-2.0], [0.5]])
+    run = getattr(O, f"{name}_trajectory")
+    path = run(np.array([3.0]), grads, lr=0.1)
+    assert path.shape == (4, 1) and path[0, 0] == 3.0
+    assert np.array_equal(path, O.trajectory(getattr(O, name)(lr=0.1), np.array([3.0]), grads))
+    assert not np.array_equal(path, O.trajectory(getattr(O, name)(lr=0.2), np.array([3.0]), grads))
+
+
+# ------------------------------------------------------------------ mlp
+def test_numerical_parameter_gradients_defaults_and_eps():
+    rng = np.random.default_rng(0)
+    params = [(rng.normal(size=(3, 2)), rng.normal(size=3)), (rng.normal(size=(2, 3)), rng.normal(size=2))]
+    x, y = rng.normal(size=(4, 2)), np.eye(2)[[0, 1, 1, 0]]
+    flat = [p for layer in params for p in layer]
+    default = M.numerical_parameter_gradients(x, y, *flat)
+    assert np.array_equal(default, M.numerical_parameter_gradients(x, y, *flat, activation="relu"))
+    # eps reaches the central difference: a coarse step has a visibly larger truncation error
+    coarse = M.numerical_parameter_gradients(x, y, *flat, eps=0.5, activation="tanh")
+    fine = M.numerical_parameter_gradients(x, y, *flat, eps=1e-5, activation="tanh")
+    assert np.max(np.abs(coarse - fine)) > 1e-4
+
+
+# ------------------------------------------------------------------ activations
+def test_softmax_jvp_keeps_the_logits_dtype():
+    z = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    assert A.softmax_jvp(z, np.array([1.0, 0.0, 0.0])).dtype == np.float32
+
+
+@pytest.mark.parametrize("x", [-11.3233082706767, -10.8496240601504, -6.0])
+def test_gelu_tanh_within_one_ulp_where_sigma_amplifies(x):
+    # σ(2u) amplifies a relative error in u by |2u| (≈ 120 at x = −11.3): the long-double
+    # constants keep the result within 1 ulp (double constants: ~20 ulp here)
+    with mpmath.workdps(60):
+        xm = mpmath.mpf(x)
+        u = mpmath.sqrt(2 / mpmath.pi) * (xm + mpmath.mpf("0.044715") * xm**3)
+        exact = xm / (1 + mpmath.exp(-2 * u))
+        got = A.gelu(np.array([x]), approximate="tanh")[0]
+        assert abs(got - exact) <= np.spacing(abs(float(exact)))
+
+
+# ------------------------------------------------------------------ losses
+def test_clip_boundaries_pass_the_gradient():
+    # the clip's derivative is taken as 1 on [ε, 1 − ε], ends included (torch.clamp's rule)
+    eps = 1e-12
+    lo, hi = np.array([[eps, 1 - eps]]), np.array([[1.0, 1.0]])
+    assert L.cross_entropy_grad(lo, hi, eps=eps).tolist() == [[-1 / eps, -1 / (1 - eps)]]
+    p = np.array([eps, 1 - eps])
+    g = L.binary_cross_entropy_grad(p, np.array([0.0, 1.0]), eps=eps, reduction="sum")
+    assert g[0] == pytest.approx(1 / (1 - eps), rel=4 * EPS) and g[1] == pytest.approx(-1 / (1 - eps), rel=4 * EPS)
+    # just outside: 0
+    out = np.array([eps / 2, 1 - eps / 2])
+    assert L.binary_cross_entropy_grad(out, np.array([0.0, 1.0]), eps=eps, reduction="sum").tolist() == [0.0, 0.0]
+
+
+def test_losses_are_silent_and_exact_at_certain_predictions(strict):
+    # unclipped (the page): p ∈ {0, 1} with the matching label costs 0, the other label inf,
+    # and the gradient is inf/nan where the page's formula divides by 0, all without warnings
+    p, y = np.array([0.0, 1.0, 0.0, 1.0]), np.array([0.0, 1.0, 1.0, 0.0])
+    assert L.binary_cross_entropy(p, y, reduction="none").tolist() == [0.0, 0.0, np.inf, np.inf]
+    g = L.binary_cross_entropy_grad(p, y, reduction="sum")
+    assert np.isinf(g[2]) and np.isinf(g[3])
+    g = L.binary_cross_entropy_grad(np.array([1e-320, 0.5]), np.array([1.0, 1.0]), reduction="sum")
+    assert np.isinf(g[0]) and g[1] == -2.0
+    ce = L.cross_entropy_grad(np.array([[0.0, 1.0]]), np.array([[0.0, 1.0]]), eps=None)
+    assert np.isnan(ce[0, 0]) and ce[0, 1] == -1.0  # 0/0 where y = 0: undefined, as documented
+    assert np.isinf(L.cross_entropy_grad(np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]]), eps=None)[0, 0])
+
+
+def test_bce_with_soft_labels_is_the_formula():
+    # −[y log p + (1 − y) log(1 − p)] with y = 0.3, p = 0.6
+    p, y = np.array([0.6]), np.array([0.3])
+    expected = -(0.3 * np.log(0.6) + 0.7 * np.log(0.4))
+    assert L.binary_cross_entropy(p, y) == pytest.approx(expected, rel=4 * EPS)
+
+
+def test_bce_with_logits_returns_float64():
+    # losses compute in float64 (the long-double intermediates are rounded back once)
+    z, y = np.array([0.5, -3.0]), np.array([1.0, 0.0])
+    for zz in (z, z.astype(np.float32)):
+        assert L.binary_cross_entropy_with_logits(zz, y, reduction="none").dtype == np.float64
+        assert L.binary_cross_entropy_with_logits(zz, y).dtype == np.float64
