@@ -170,3 +170,17 @@ def test_bce_with_logits_returns_float64():
     for zz in (z, z.astype(np.float32)):
         assert L.binary_cross_entropy_with_logits(zz, y, reduction="none").dtype == np.float64
         assert L.binary_cross_entropy_with_logits(zz, y).dtype == np.float64
+
+
+def test_cross_entropy_per_sample_and_silent(strict):
+    # reduction "none" is per sample (row): −log 0.5 and −log 0.25; a 1-D input is one sample
+    p, y = np.array([[0.5, 0.5, 0.0], [0.25, 0.25, 0.5]]), np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert L.cross_entropy(p, y, reduction="none", eps=None) == pytest.approx([np.log(2), np.log(4)], rel=4 * EPS)
+    assert L.cross_entropy(p[1], y[1], eps=None) == pytest.approx(np.log(4), rel=4 * EPS)
+    # unclipped: 0·log 0 = 0 and −log 0 = inf, without warnings
+    assert L.cross_entropy(np.array([[0.0, 1.0]]), np.array([[0.0, 1.0]]), eps=None) == 0.0
+    assert L.cross_entropy(np.array([[0.0, 1.0]]), np.array([[1.0, 0.0]]), eps=None) == np.inf
+
+
+def test_leaky_relu_grad_at_zero_only_at_zero():
+    assert A.leaky_relu_grad(np.array([-1.0, 0.0, 1.0]), alpha=0.1, at_zero=0.5).tolist() == [0.1, 0.5, 1.0]
