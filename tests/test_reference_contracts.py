@@ -63,6 +63,25 @@ def test_optimizer_defaults_are_documented_values():
     assert _one_step(O.momentum(), 2.0)[0] == pytest.approx(-0.001 * 0.1 * 2, rel=4 * EPS)
 
 
+@pytest.mark.parametrize("make, explicit", [
+    (O.sgd, dict(lr=0.001)),
+    (O.momentum, dict(lr=0.001, beta=0.9, dampening=True, first_buffer="zero", nesterov=False)),
+    (O.rmsprop, dict(lr=0.001, beta=0.9, eps=1e-8, eps_in_sqrt=False)),
+    (O.adam, dict(lr=3e-4, b1=0.9, b2=0.999, eps=1e-8)),
+    (O.adamw, dict(lr=3e-4, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.01)),
+])
+def test_optimizer_defaults_over_several_steps(make, explicit):
+    # after the first step Adam's bias correction no longer hides β₁ and β₂
+    grads = np.array([[2.0], [-1.0], [0.5], [3.0]])
+    assert np.array_equal(O.trajectory(make(), np.array([1.0]), grads),
+                          O.trajectory(make(**explicit), np.array([1.0]), grads))
+
+
+def test_adam_rejects_an_unknown_bias_correction():
+    with pytest.raises(ValueError, match="bias_correction must be 'explicit' or 'folded', got 'late'"):
+        O.adam(bias_correction="late").update(np.ones(1), O.adam().init(np.ones(1)), np.ones(1))
+
+
 @pytest.mark.parametrize("make", [O.sgd, O.momentum, O.rmsprop, O.adam, O.adamw])
 def test_optimizer_state_counts_steps_and_stays_float64(make):
     opt = make()
@@ -109,6 +128,16 @@ def test_numerical_parameter_gradients_defaults_and_eps():
     coarse = M.numerical_parameter_gradients(x, y, *flat, eps=0.5, activation="tanh")
     fine = M.numerical_parameter_gradients(x, y, *flat, eps=1e-5, activation="tanh")
     assert np.max(np.abs(coarse - fine)) > 1e-4
+
+
+def test_network_loss_and_gradients_default_to_the_page_network():
+    rng = np.random.default_rng(1)
+    flat = [rng.normal(size=(3, 2)), rng.normal(size=3), rng.normal(size=(2, 3)), rng.normal(size=2)]
+    params = [(flat[0], flat[1]), (flat[2], flat[3])]
+    x, y = rng.normal(size=(4, 2)), np.eye(2)[[0, 1, 1, 0]]
+    page = dict(activation="relu", output="softmax", loss="cross_entropy")
+    assert M.loss(params, x, y) == M.loss(params, x, y, **page)
+    assert np.array_equal(M.parameter_gradients(x, y, *flat), M.parameter_gradients(x, y, *flat, **page))
 
 
 # ------------------------------------------------------------------ activations
