@@ -42,6 +42,18 @@ def test_relative_error_is_the_pages_formula(strict):
     assert r32.dtype == np.float64 and r32 == abs(float(a32) - float(n32)) / float(a32)
 
 
+def test_numerical_gradient_perturbs_a_float64_copy():
+    x0 = np.array([1.0, -2.0, 0.5])
+    # f reads the caller's array too: d/dv (v·x0) = x0, and x0 is never seen perturbed
+    g = G.numerical_gradient(lambda v: float(np.sum(v * x0)), x0)
+    assert np.allclose(g, x0, rtol=1e-9, atol=0) and x0.tolist() == [1.0, -2.0, 0.5]
+    # float32 in: the perturbation and the difference are in float64 (in float32, 1 ± 1e-5 is
+    # rounded to a multiple of 1.2e-7, an error of up to 0.6% in the difference quotient)
+    x32 = np.array([1.0, 2.0], dtype=np.float32)
+    g = G.numerical_gradient(lambda v: float(np.sum(v**2)), x32)
+    assert g.dtype == np.float64 and np.allclose(g, [2.0, 4.0], rtol=1e-9, atol=0)
+
+
 # ------------------------------------------------------------------ optimizers
 def _one_step(opt, g, theta=1.0):
     theta = np.asarray([theta])
@@ -144,6 +156,13 @@ def test_network_loss_and_gradients_default_to_the_page_network():
 def test_softmax_jvp_keeps_the_logits_dtype():
     z = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     assert A.softmax_jvp(z, np.array([1.0, 0.0, 0.0])).dtype == np.float32
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_grad_is_silent_at_huge_inputs(strict, approximate):
+    # x² overflows for |x| = 1e200: the derivative is 1 (right), 0 (left), ½ at 0
+    x = np.array([1e200, -1e200, 0.0])
+    assert A.gelu_grad(x, approximate=approximate).tolist() == [1.0, 0.0, 0.5]
 
 
 @pytest.mark.parametrize("x", [-11.3233082706767, -10.8496240601504, -6.0])
