@@ -16,6 +16,7 @@ from reference import gradcheck as G
 from reference import losses as L
 from reference import mlp as M
 from reference import optim as O
+from reference import perceptron as P
 
 EPS = np.finfo(np.float64).eps
 
@@ -150,6 +151,23 @@ def test_network_loss_and_gradients_default_to_the_page_network():
     page = dict(activation="relu", output="softmax", loss="cross_entropy")
     assert M.loss(params, x, y) == M.loss(params, x, y, **page)
     assert np.array_equal(M.parameter_gradients(x, y, *flat), M.parameter_gradients(x, y, *flat, **page))
+
+
+def test_parameters_come_in_weight_bias_pairs():
+    W, b = np.ones((2, 2)), np.zeros(2)
+    with pytest.raises(ValueError):
+        M.parameter_gradients(np.ones((1, 2)), np.eye(2)[[0]], W, b, W)
+
+
+# ------------------------------------------------------------------ perceptron
+def test_perceptron_defaults_are_the_pages():
+    # the worked example's update uses η = 0.1; the listing trains 100 epochs at 0.01 from zeros
+    w, b = P.update(np.array([0.6, -0.4]), -0.1, np.array([1.0, 0.5]), 0)
+    assert w.tolist() == [0.5, -0.45] and b == pytest.approx(-0.2, abs=EPS)
+    X, y = [[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1]
+    default, explicit = P.train(X, y), P.train(X, y, lr=0.01, epochs=100, b0=0.0)
+    assert len(default.mistakes) == 100
+    assert default.w.tolist() == explicit.w.tolist() and default.b == explicit.b
 
 
 # ------------------------------------------------------------------ activations
