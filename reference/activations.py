@@ -159,9 +159,9 @@ def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
     xd = x.astype(np.float64)
     u_wide = -_wide(xd) / np.sqrt(np.longdouble(2.0))
     u = u_wide.astype(np.float64)
-    delta = (u_wide - u).astype(np.longdouble)
     erfc = np.vectorize(math.erfc, otypes=[np.float64])
-    with np.errstate(under="ignore", over="ignore"):
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        delta = np.where(np.isfinite(u), u_wide - u, 0.0).astype(np.longdouble)  # Φ(±∞) = 1, 0
         ul = u.astype(np.longdouble)
         corrected = erfc(u).astype(np.longdouble) - delta * (2.0 / np.sqrt(np.longdouble(np.pi))) * np.exp(-ul * ul)
     return (0.5 * corrected).astype(np.float64)
@@ -205,6 +205,7 @@ def gelu(x, *, approximate: str = "none"):
             out = (w * sigmoid(2.0 * _gelu_tanh_arg(w))).astype(np.float64)
         else:
             raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+        out = np.where(np.isneginf(x), -0.0, out)  # the limit x·Φ(x) → −0 (not −∞·0)
     return out.astype(x.dtype)
 
 

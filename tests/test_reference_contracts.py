@@ -183,6 +183,17 @@ def test_gelu_grad_is_silent_at_huge_inputs(strict, approximate):
     assert A.gelu_grad(x, approximate=approximate).tolist() == [1.0, 0.0, 0.5]
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_at_infinity_is_the_limit(strict, approximate):
+    out = A.gelu(np.array([np.inf, -np.inf, 1e300, -1e300]), approximate=approximate)
+    assert out.tolist() == [np.inf, 0.0, 1e300, 0.0] and np.signbit(out[1])
+
+
+def test_gelu_of_nothing_is_empty():
+    for f in (A.gelu, A.gelu_grad):
+        assert f(np.array([])).shape == (0,)
+
+
 @pytest.mark.parametrize("x", [-11.3233082706767, -10.8496240601504, -6.0])
 def test_gelu_tanh_within_one_ulp_where_sigma_amplifies(x):
     # σ(2u) amplifies a relative error in u by |2u| (≈ 120 at x = −11.3): the long-double
