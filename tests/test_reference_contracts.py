@@ -194,6 +194,18 @@ def test_gelu_of_nothing_is_empty():
         assert f(np.array([])).shape == (0,)
 
 
+@pytest.mark.parametrize("x", [-37.0, -30.5, -20.0, -10.25, -5.0, -1.0, 0.5, 3.0])
+def test_gelu_and_its_derivative_within_one_ulp_in_the_tail(x):
+    # Φ(x) = ½erfc(−x/√2) with erfc's argument corrected to first order: without the
+    # correction (or with it signed or scaled wrongly) the tail is off by up to ~1000 ulp
+    # (erfc's relative sensitivity to its argument is 2u² ≈ 1400 at x = −37)
+    with mpmath.workdps(60):
+        xm = mpmath.mpf(x)
+        value, slope = xm * mpmath.ncdf(xm), mpmath.ncdf(xm) + xm * mpmath.npdf(xm)
+        for got, exact in ((A.gelu(np.array([x]))[0], value), (A.gelu_grad(np.array([x]))[0], slope)):
+            assert abs(got - exact) <= np.spacing(abs(float(exact))), (x, float(got), float(exact))
+
+
 @pytest.mark.parametrize("x", [-11.3233082706767, -10.8496240601504, -6.0])
 def test_gelu_tanh_within_one_ulp_where_sigma_amplifies(x):
     # σ(2u) amplifies a relative error in u by |2u| (≈ 120 at x = −11.3): the long-double
