@@ -159,6 +159,64 @@ def test_parameters_come_in_weight_bias_pairs():
         M.parameter_gradients(np.ones((1, 2)), np.eye(2)[[0]], W, b, W)
 
 
+def _net(dtype=np.float64, bias_dtype=np.float64):
+    rng = np.random.default_rng(2)
+    params = [(rng.normal(size=(3, 2)).astype(dtype), rng.normal(size=3).astype(bias_dtype)),
+              (rng.normal(size=(2, 3)).astype(dtype), rng.normal(size=2).astype(bias_dtype))]
+    return params, rng.normal(size=(4, 2)).astype(dtype), np.eye(2)[[0, 1, 1, 0]]
+
+
+def test_network_keeps_float32_and_takes_integer_inputs():
+    params, x, y = _net(np.float32, np.float64)  # float64 biases do not promote a float32 network
+    cache = M.forward(params, x)
+    assert all(a.dtype == np.float32 for a in cache.activations) and all(z.dtype == np.float32 for z in cache.zs)
+    grads = M.backward(params, cache, y)
+    assert all(g.dtype == np.float32 for pair in grads for g in pair)
+    p64, _, _ = _net()
+    xi = np.array([[1, 0], [0, 2]])  # integers become float64
+    assert M.forward(p64, xi).activations[0].dtype == np.float64
+
+
+@pytest.mark.parametrize("output, loss", [("softmax", "cross_entropy"), ("sigmoid", "mse"), ("softmax", "mse")])
+def test_code_layout_gives_the_math_layout_numbers(output, loss):
+    params, x, y = _net()
+    code = M.to_code_layout(params)
+    kw = dict(activation="tanh", output=output, loss=loss)
+    assert M.loss(code, x, y, layout="code", **kw) == pytest.approx(M.loss(params, x, y, **kw), rel=8 * EPS)
+    math_g = M.backward(params, M.forward(params, x, activation="tanh", output=output), y, **kw)
+    code_g = M.backward(code, M.forward(code, x, activation="tanh", output=output, layout="code"), y,
+                        layout="code", **kw)
+    for (dW, db), (cW, cb) in zip(math_g, code_g, strict=True):
+        assert np.allclose(dW, cW.T, rtol=64 * EPS, atol=64 * EPS) and np.allclose(db, cb, rtol=64 * EPS, atol=64 * EPS)
+
+
+def test_backward_defaults_to_the_page_network():
+    params, x, y = _net()
+    cache = M.forward(params, x)
+    explicit = M.backward(params, cache, y, activation="relu", output="softmax", loss="cross_entropy")
+    for (a, b), (c, d) in zip(M.backward(params, cache, y), explicit, strict=True):
+        assert np.array_equal(a, c) and np.array_equal(b, d)
+
+
+def test_network_errors_name_the_bad_setting():
+    params, x, y = _net()
+    with pytest.raises(ValueError, match="layout must be 'math' or 'code', got 'rows'"):
+        M.forward(params, x, layout="rows")
+    with pytest.raises(ValueError, match="loss='cross_entropy' needs output='softmax'"):
+        M.loss(params, x, y, output="sigmoid")
+    with pytest.raises(ValueError, match="loss must be 'cross_entropy' or 'mse', got 'hinge'"):
+        M.loss(params, x, y, loss="hinge")
+    with pytest.raises(ValueError, match="loss must be 'cross_entropy' or 'mse', got 'hinge'"):
+        M.backward(params, M.forward(params, x), y, loss="hinge")
+
+
+def test_loss_gradients_take_every_reduction():
+    p, y = np.array([[0.2, 0.8]]), np.array([[0.0, 1.0]])
+    assert L.mse_grad(p, y, reduction="none").tolist() == L.mse_grad(p, y, reduction="sum").tolist()
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
+        L.mse_grad(p, y, reduction="avg")
+
+
 # ------------------------------------------------------------------ perceptron
 def test_perceptron_defaults_are_the_pages():
     # the worked example's update uses η = 0.1; the listing trains 100 epochs at 0.01 from zeros
@@ -171,6 +229,15 @@ def test_perceptron_defaults_are_the_pages():
 
 
 # ------------------------------------------------------------------ activations
+def test_integer_inputs_become_float64():
+    for f in (A.relu, A.leaky_relu, A.sigmoid, A.tanh, A.gelu, A.relu_grad):
+        assert f(np.array([1, -2, 0])).dtype == np.float64, f.__name__
+
+
+def test_tanh_grad_is_silent_where_cosh_overflows(strict):
+    assert A.tanh_grad(np.array([1e5, -1e5])).tolist() == [0.0, 0.0]
+
+
 def test_softmax_jvp_keeps_the_logits_dtype():
     z = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     assert A.softmax_jvp(z, np.array([1.0, 0.0, 0.0])).dtype == np.float32
