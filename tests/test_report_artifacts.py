@@ -107,3 +107,13 @@ def test_a_mutation_run_is_included_in_the_report(tmp_path):
     assert doc["mutation"]["score"] == 0.9
     assert "Mutation score" in (tmp_path / "conformance.md").read_text()
     assert "reference.x__mutmut_1" in (tmp_path / "conformance.html").read_text()
+    # a later mutation run refreshes the section of the existing report, checks not re-run
+    from nnconf import mutation
+    before = json.loads((tmp_path / "conformance.json").read_text())
+    assert mutation.refresh_report({**doc["mutation"], "killed": 10, "survived": 0, "score": 1.0,
+                                    "survivors": [], "explained": 0}, tmp_path)
+    after = json.loads((tmp_path / "conformance.json").read_text())
+    _validate(after)
+    assert after["mutation"]["score"] == 1.0 and after["checks"] == before["checks"]
+    assert "**100.0%** killed" in (tmp_path / "conformance.md").read_text()
+    assert not mutation.refresh_report(doc["mutation"], tmp_path / "nowhere")
