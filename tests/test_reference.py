@@ -107,7 +107,7 @@ def test_reference_defaults_are_the_page_numbers():
     assert default(A.leaky_relu, "alpha") == default(A.leaky_relu_grad, "alpha") == alpha
 
 
-def test_train_defaults_and_mistake_count_follow_the_listing():
+def test_train_defaults_and_mistake_count_follow_the_page_code():
     """The listing starts from zero weights and bias; ``mistakes`` counts every wrong
     prediction of an epoch (XOR: at least 2 per epoch, as the XOR property relies on)."""
     import inspect

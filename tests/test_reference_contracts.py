@@ -97,16 +97,21 @@ def test_adam_rejects_an_unknown_bias_correction():
 
 @pytest.mark.parametrize("make", [O.sgd, O.momentum, O.rmsprop, O.adam, O.adamw])
 def test_optimizer_state_counts_steps_and_stays_float64(make):
-    opt = make()
+    opt = make(lr=0.1)
     theta = np.array([1.0, -2.0], dtype=np.float32)
     state = opt.init(theta)
     assert state.count == 0
+    for leaf in state[1:]:  # the state has the parameters' shape, in float64, from the start
+        assert np.asarray(leaf).dtype == np.float64 and np.asarray(leaf).shape == (2,)
+    theta64, state64 = theta.astype(np.float64), opt.init(theta.astype(np.float64))
     for t in range(1, 4):
-        g = np.array([0.5, -1.5], dtype=np.float32)
+        g = np.array([0.1, -1.3], dtype=np.float32) * t
         updates, state = opt.update(g, state, theta)
+        updates64, state64 = opt.update(g.astype(np.float64), state64, theta64)
         assert state.count == t
-        assert updates.dtype == np.float64  # float32 in, float64 arithmetic
-        theta = O.apply_updates(theta, updates)
+        # float32 in, float64 arithmetic: the same numbers as for the float64 copies
+        assert updates.dtype == np.float64 and np.array_equal(updates, updates64)
+        theta, theta64 = O.apply_updates(theta, updates), O.apply_updates(theta64, updates64)
     for leaf in state[1:]:
         assert np.asarray(leaf).dtype == np.float64 and np.asarray(leaf).shape == (2,)
 
@@ -196,13 +201,17 @@ def test_backward_defaults_to_the_page_network():
     explicit = M.backward(params, cache, y, activation="relu", output="softmax", loss="cross_entropy")
     for (a, b), (c, d) in zip(M.backward(params, cache, y), explicit, strict=True):
         assert np.array_equal(a, c) and np.array_equal(b, d)
+    # the output activation matters for MSE (softmax's Jacobian): softmax is the default
+    explicit = M.backward(params, cache, y, activation="relu", output="softmax", loss="mse")
+    for (a, b), (c, d) in zip(M.backward(params, cache, y, loss="mse"), explicit, strict=True):
+        assert np.array_equal(a, c) and np.array_equal(b, d)
 
 
 def test_network_errors_name_the_bad_setting():
     params, x, y = _net()
     with pytest.raises(ValueError, match="layout must be 'math' or 'code', got 'rows'"):
         M.forward(params, x, layout="rows")
-    with pytest.raises(ValueError, match="loss='cross_entropy' needs output='softmax'"):
+    with pytest.raises(ValueError, match="^loss='cross_entropy' needs output='softmax'$"):
         M.loss(params, x, y, output="sigmoid")
     with pytest.raises(ValueError, match="loss must be 'cross_entropy' or 'mse', got 'hinge'"):
         M.loss(params, x, y, loss="hinge")
@@ -318,6 +327,15 @@ def test_bce_with_soft_labels_is_the_formula():
     p, y = np.array([0.6]), np.array([0.3])
     expected = -(0.3 * np.log(0.6) + 0.7 * np.log(0.4))
     assert L.binary_cross_entropy(p, y) == pytest.approx(expected, rel=4 * EPS)
+
+
+def test_labels_are_float64_before_any_arithmetic():
+    # a float32 soft label 1e-10: 1 − y is 0.9999999999 in float64 but rounds to 1 in float32
+    # (float32 arithmetic would be off by 2e-10 relative here)
+    p, y = np.array([0.9]), np.array([1e-10], dtype=np.float32)
+    y64 = float(y[0])
+    expected = -(y64 * np.log(0.9) + (1 - y64) * np.log(0.1))
+    assert L.binary_cross_entropy(p, y) == pytest.approx(expected, rel=4 * EPS, abs=0)
 
 
 def test_bce_with_logits_returns_float64():
