@@ -179,6 +179,8 @@ def _tolerance(tol: dict | None) -> str:
         parts.append(f"atol_x {_num(tol['atol_x'])}")
     if tol.get("atol_path"):
         parts.append(f"atol_path {_num(tol['atol_path'])}")
+    if tol.get("rtol_x"):
+        parts.append(f"rtol_x {_num(tol['rtol_x'])}")
     return ", ".join(parts)
 
 

@@ -30,6 +30,7 @@ class Tolerance:
     atol: float = 0.0
     atol_x: float = 0.0
     atol_path: float = 0.0
+    rtol_x: float = 0.0  # relative error per unit of the largest |x| (errors exp amplifies)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -74,8 +75,12 @@ def measure(got, want, tol: Tolerance, x=None) -> Errors:
     if tol.atol_path and want.ndim >= 1 and want.shape[0] > 1:
         steps = np.abs(np.diff(want, axis=0))
         path = np.concatenate([np.zeros_like(want[:1]), np.cumsum(steps, axis=0)])
+    max_x = 0.0
+    if x is not None and tol.rtol_x:
+        max_x = float(np.max(np.abs(np.asarray(x, dtype=np.float64)), initial=0.0))
     with np.errstate(invalid="ignore", over="ignore"):
-        allowed = tol.atol + tol.rtol * np.where(np.isfinite(want), np.abs(want), 0.0) \
+        abs_want = np.where(np.isfinite(want), np.abs(want), 0.0)
+        allowed = tol.atol + (tol.rtol + tol.rtol_x * max_x) * abs_want \
             + tol.atol_x * scale_x + tol.atol_path * path
         ratio = np.where(diff == 0, 0.0, np.where(allowed > 0, diff / allowed, np.inf))
         # relative error where the reference is a normal number (below that it has none)
