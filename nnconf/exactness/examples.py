@@ -139,33 +139,31 @@ def _adam_torch(inp: dict, dtype: str) -> list[float]:
     return out
 
 
+def _run_init_update(opt, apply_updates, asarray, inp: dict, dtype: str) -> list[float]:
+    """θ_t of an optimizer with the optax interface (``init``, ``update``) over the example's gradients."""
+    theta = asarray([float(inp["theta0"])], dtype=dtype)
+    state = opt.init(theta)
+    out = []
+    for g in inp["grads"]:
+        updates, state = opt.update(asarray([float(g)], dtype=dtype), state, theta)
+        theta = apply_updates(theta, updates)
+        out.append(float(theta[0]))
+    return out
+
+
 def _adam_optax(inp: dict, dtype: str) -> list[float]:
     import jax.numpy as jnp
     import optax
 
     import oracles.jax_oracle  # noqa: F401  (float64 on)
     opt = optax.adam(float(inp["lr"]), b1=float(inp["b1"]), b2=float(inp["b2"]), eps=float(inp["eps"]))
-    theta = jnp.asarray([float(inp["theta0"])], dtype=dtype)
-    state = opt.init(theta)
-    out = []
-    for g in inp["grads"]:
-        updates, state = opt.update(jnp.asarray([float(g)], dtype=dtype), state, theta)
-        theta = optax.apply_updates(theta, updates)
-        out.append(float(theta[0]))
-    return out
+    return _run_init_update(opt, optax.apply_updates, jnp.asarray, inp, dtype)
 
 
 def _adam_reference(inp: dict, dtype: str) -> list[float]:
     from reference import optim as O
     opt = O.adam(lr=float(inp["lr"]), b1=float(inp["b1"]), b2=float(inp["b2"]), eps=float(inp["eps"]))
-    theta = np.asarray([float(inp["theta0"])], dtype=dtype)
-    state = opt.init(theta)
-    out = []
-    for g in inp["grads"]:
-        updates, state = opt.update(np.asarray([float(g)], dtype=dtype), state, theta)
-        theta = O.apply_updates(theta, updates)
-        out.append(float(theta[0]))
-    return out
+    return _run_init_update(opt, O.apply_updates, np.asarray, inp, dtype)
 
 
 ADAM_IMPLS = {"reference": _adam_reference, "torch": _adam_torch, "jax": _adam_optax}
