@@ -14,6 +14,7 @@ import mpmath
 import numpy as np
 
 from ..audit import examples as ref_examples
+from .formulas import _sig
 
 _mp = mpmath.mpf
 
@@ -35,10 +36,6 @@ def _softmax(z):
     e = [mpmath.exp(zi - m) for zi in z]
     s = sum(e)
     return [ei / s for ei in e]
-
-
-def _sig(x):
-    return 1 / (1 + mpmath.exp(-x))
 
 
 def mlp_forward(inp: dict) -> dict:
@@ -175,7 +172,7 @@ def rows(inputs_by_example: dict[str, dict]) -> tuple[list[dict], list[dict]]:
     reference is worse than the best framework by more than 1 ulp."""
     from oracles.base import disabled
 
-    from .measure import _ulps
+    from .measure import _ulps, worse_than_best
     out, violations = [], []
     for name, inp in inputs_by_example.items():
         if name not in EXACT:
@@ -209,14 +206,9 @@ def rows(inputs_by_example: dict[str, dict]) -> tuple[list[dict], list[dict]]:
                     out.append({"formula": "example:adam_example.theta (optimizer)", "section": "optim.adam.example",
                                 "impl": impl, "dtype": dtype, "n": len(vals), "max_ulp": per[impl][i],
                                 "median_ulp": float(np.median(per[impl])), "at": [f"theta_{i + 1}"]})
-                others = {k: v for k, v in per.items() if k != "reference"}
-                for t, r in enumerate(per.get("reference", [])):
-                    if others:
-                        best_impl, best = min(((k, v[t]) for k, v in others.items()), key=lambda kv: kv[1])
-                        if r > best + 1:
-                            violations.append({"formula": "example:adam_example.theta", "dtype": dtype,
-                                               "at": [f"theta_{t + 1}"], "reference_ulp": r, "best": best_impl,
-                                               "best_ulp": best})
+                if "reference" in per:
+                    violations += worse_than_best(per, "example:adam_example.theta", dtype,
+                                                  [[f"theta_{t + 1}"] for t in range(len(exact))])
     return out, violations
 
 

@@ -96,7 +96,7 @@ def measure(name: str, impls: dict, inputs: list[tuple], dtype: str) -> dict:
 
 
 def summarise(name: str, dtype: str, m: dict) -> tuple[list[dict], list[dict]]:
-    rows, violations = [], []
+    rows = []
     for impl, r in m["by_impl"].items():
         if "error" in r:
             rows.append({"formula": name, "section": F.SECTIONS[name], "impl": impl, "dtype": dtype,
@@ -106,15 +106,23 @@ def summarise(name: str, dtype: str, m: dict) -> tuple[list[dict], list[dict]]:
         i = int(np.argmax(u))
         rows.append({"formula": name, "section": F.SECTIONS[name], "impl": impl, "dtype": dtype, "n": len(u),
                      "max_ulp": u[i], "median_ulp": statistics.median(u), "at": list(m["x"][i])})
-    ref = m["by_impl"].get("reference", {}).get("ulps")
-    others = {k: v["ulps"] for k, v in m["by_impl"].items() if k != "reference" and "ulps" in v}
-    if ref and others:
-        for i, r in enumerate(ref):
-            best_impl, best = min(((k, v[i]) for k, v in others.items()), key=lambda kv: kv[1])
-            if r > best + 1:
-                violations.append({"formula": name, "dtype": dtype, "at": list(m["x"][i]), "reference_ulp": r,
-                                   "best": best_impl, "best_ulp": best})
+    ulps = {k: v["ulps"] for k, v in m["by_impl"].items() if "ulps" in v}
+    violations = worse_than_best(ulps, name, dtype, [list(x) for x in m["x"]])
     return rows, violations
+
+
+def worse_than_best(ulps: dict[str, list], formula: str, dtype: str, at: list) -> list[dict]:
+    """Inputs where the reference's ULP error exceeds the best framework's by more than 1
+    (``ulps``: implementation -> errors per input, ``at``: how to name each input)."""
+    ref = ulps.get("reference")
+    others = {k: v for k, v in ulps.items() if k != "reference"}
+    out = []
+    for i, r in enumerate(ref if ref and others else []):
+        best_impl, best = min(((k, v[i]) for k, v in others.items()), key=lambda kv: kv[1])
+        if r > best + 1:
+            out.append({"formula": formula, "dtype": dtype, "at": at[i], "reference_ulp": r,
+                        "best": best_impl, "best_ulp": best})
+    return out
 
 
 def run(profile: str = "ci", seed: int | None = None, n: int | None = None, names=None) -> dict:
