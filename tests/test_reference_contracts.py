@@ -149,10 +149,8 @@ def test_numerical_parameter_gradients_defaults_and_eps():
 
 
 def test_network_loss_and_gradients_default_to_the_page_network():
-    rng = np.random.default_rng(1)
-    flat = [rng.normal(size=(3, 2)), rng.normal(size=3), rng.normal(size=(2, 3)), rng.normal(size=2)]
-    params = [(flat[0], flat[1]), (flat[2], flat[3])]
-    x, y = rng.normal(size=(4, 2)), np.eye(2)[[0, 1, 1, 0]]
+    params, x, y = _net()
+    flat = [p for layer in params for p in layer]
     page = dict(activation="relu", output="softmax", loss="cross_entropy")
     assert M.loss(params, x, y) == M.loss(params, x, y, **page)
     assert np.array_equal(M.parameter_gradients(x, y, *flat), M.parameter_gradients(x, y, *flat, **page))
