@@ -50,7 +50,8 @@ def _select_rows(only: list[str], oracles: list[str] | None):
 
 
 def cmd_report(args) -> int:
-    from . import report
+    from . import coverage, figures, report
+    from . import results as R
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
     rows = _select_rows(args.only, args.oracle)
@@ -59,32 +60,29 @@ def cmd_report(args) -> int:
     results = report.run(rows, profile=args.profile, seed=seed,
                          progress=_progress("conformance", not args.no_progress),
                          argv=sys.argv[1:], jobs=args.jobs)
+    parts = {}
     if args.mnist_epochs > 0:
         from . import mnist_report
-        results["mnist"] = mnist_report.for_report(
+        parts["mnist"] = mnist_report.for_report(
             Path(args.out_dir), epochs=args.mnist_epochs, seeds=args.mnist_seeds,
             float32_epochs=args.mnist_float32_epochs, mnist_dir=args.mnist_dir,
             offline=args.offline, page=args.page, progress=not args.no_progress)
     if args.page:
         from types import SimpleNamespace
 
-        from .audit import audit as audit_mod
         from .audit.commands import run_audit
-        section, records = run_audit(SimpleNamespace(
+        parts["audit"], parts["claims"] = run_audit(SimpleNamespace(
             claims=None, page=args.page, run_listings=False, listing_timeout=900.0,
             mnist_dir=args.mnist_dir, results=None, train=False, no_progress=args.no_progress),
-            mnist_section=results.get("mnist"), checks=results["checks"])
-        results["claims"] = records
-        results["claims_summary"] = audit_mod.summary(records)
-        results["audit"] = section
-    from . import coverage, figures
+            mnist_section=parts.get("mnist"), checks=results["checks"])
+        parts["sections"] = coverage.page_sections(args.page)
     mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
     if mutation.is_file():
-        results["mutation"] = json.loads(mutation.read_text(encoding="utf-8"))
-    results["coverage"] = coverage.matrix(
-        results, coverage.page_sections(args.page) if args.page else None)
+        parts["mutation"] = json.loads(mutation.read_text(encoding="utf-8"))
+    results = R.update(results, **parts)
     if not args.no_figures:
-        results["figures"] = figures.make_all(results, Path(args.out_dir))
+        files, data = figures.make_all(results, Path(args.out_dir))
+        results = R.update(results, figures=files, figure_data=data)
     paths = report.write(results, Path(args.out_dir))
     s = results["summary"]
     print(f"{s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "

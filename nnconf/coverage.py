@@ -1,5 +1,6 @@
 """The coverage matrix: every section id the page names × {reference, torch, jax, sklearn,
-claims}, filled from the results (registry rows and audit claims); empty cells are named."""
+claims}, filled from the registry rows' records and the audit's claims (by
+:func:`nnconf.results.assemble`); empty cells are named."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def _column(oracle: str) -> str | None:
     return oracle if oracle in ("torch", "sklearn") else None
 
 
-def matrix(results: dict, sections: list[str] | None = None) -> dict:
+def matrix(checks: list[dict], claims: list[dict], sections: list[str] | None = None) -> dict:
     """``{"columns", "rows": [{"section", cells: {column: count}}], "uncovered": [[section, column]]}``.
 
     A check row counts for the reference (every check compares the reference) and for its
@@ -39,14 +40,14 @@ def matrix(results: dict, sections: list[str] | None = None) -> dict:
             order.append(section)
         cells.setdefault(section, dict.fromkeys(COLUMNS, 0))[column] += 1
 
-    for c in results.get("checks", []):
+    for c in checks:
         if c["status"] == "skipped":
             continue
         bump(c["section"], "reference")
         col = _column(c["oracle"])
         if col:
             bump(c["section"], col)
-    for c in results.get("claims", []):
+    for c in claims:
         bump(c["section"], "claims")
         if c["verdict"] not in ("unverifiable", "stale"):
             bump(c["section"], "reference")

@@ -1,12 +1,16 @@
 """Figures of the report (matplotlib, PNG), written beside it and listed in ``results["figures"]``.
 
-- ``activations.png``: the page's activation figure (its listing's 2×3 grid: sigmoid, tanh,
-  ReLU, Leaky ReLU α = 0.01, GELU, and the derivatives of sigmoid, tanh and ReLU on [−5, 5])
-  regenerated from the reference, with torch and JAX evaluated at the same points on top;
+The panels come from the registry's declarations, not from a table here:
+
+- ``activations.png``: the page's activation figure regenerated from the reference: one panel
+  per quantity that declares a :class:`~nnconf.quantities.Panel` (today the page's listing's
+  sigmoid, tanh, ReLU, Leaky ReLU α = 0.01 and GELU) and one of the derivatives it names,
+  on [−5, 5], with torch and JAX evaluated at the same points on top (each with its row's
+  page settings);
 - ``errors.png``: the distribution of every passing check's margin (error / tolerance) per
   check family;
 - ``optimizers.png``: one drawn gradient sequence fed to the reference and to each framework's
-  optimizer, with the framework's defaults and with the page-matching settings;
+  optimizer, under every variant of its row (the page-matching settings and the defaults);
 - ``mnist.png`` is drawn by the MNIST section.
 
 These functions run the reference and the frameworks at report time (like the checks); the
@@ -21,8 +25,10 @@ from pathlib import Path
 import numpy as np
 
 import oracles
-from reference import activations as A
-from reference import optim as O
+
+from .quantities import page_settings
+from .registry import activation_panels, optimizer_panels
+from .strategies import Case
 
 
 def _plt():
@@ -48,46 +54,51 @@ def _frameworks() -> dict:
     return out
 
 
-PANELS = [("sigmoid", "Sigmoid", A.sigmoid, {}), ("tanh", "Tanh", A.tanh, {}),
-          ("relu", "ReLU", A.relu, {}), ("leaky_relu", "Leaky ReLU (α=0.01)", A.leaky_relu, {}),
-          ("gelu", "GELU (exact)", A.gelu, {})]
-SETTINGS = {"jax": {"gelu": {"approximate": False}}, "torch": {}}
+FIGURE_ORACLES = ("torch", "jax")
+MARKS = {"torch": dict(marker="o", ms=4, mfc="none", ls="none"), "jax": dict(marker="x", ms=4, ls="none")}
 
 
 def activations(path: Path) -> dict:
-    """The page's 2×3 activation figure; returns the largest |framework − reference| per curve."""
+    """The page's activation figure; returns the largest |framework − reference| per curve."""
     plt = _plt()
     x = np.linspace(-5, 5, 1000)
     fws = _frameworks()
-    marks = {"torch": dict(marker="o", ms=4, mfc="none", ls="none"),
-             "jax": dict(marker="x", ms=4, ls="none")}
     diffs: dict[str, float] = {}
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (op, title, fn, _) in zip(axes.ravel()[:5], PANELS, strict=True):
-        ax.plot(x, fn(x), lw=2, label="reference")
+    quantities = activation_panels()
+    cols = 3
+    rows = -(-(len(quantities) + 1) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(13, 3.5 * rows))
+    axes = axes.ravel()
+    for ax, q in zip(axes, quantities, strict=False):
+        check = q.checks[0]
+        ref = check.compute_reference(Case((x,)))
+        ax.plot(x, ref, lw=2, label="reference")
         for name, o in fws.items():
-            y = o.value(op, (x,), **SETTINGS[name].get(op, {}))
-            diffs[f"{name}:{op}"] = float(np.max(np.abs(y - fn(x))))
+            y = o.value(q.name, (x,), **page_settings(check.oracles.get(name, ())))
+            diffs[f"{name}:{q.name}"] = float(np.max(np.abs(y - ref)))
             sel = slice(0 if name == "torch" else 25, None, 50)
-            ax.plot(x[sel], y[sel], label=f"{name} (max |Δ| {diffs[f'{name}:{op}']:.1e})", **marks[name])
-        ax.set_title(title)
+            ax.plot(x[sel], y[sel], label=f"{name} (max |Δ| {diffs[f'{name}:{q.name}']:.1e})", **MARKS[name])
+        ax.set_title(q.panel.title)
         ax.axhline(0, color="k", lw=0.5)
         ax.axvline(0, color="k", lw=0.5)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    ax = axes[1, 2]
-    for op, label, grad, style in (("sigmoid", "Sigmoid'", A.sigmoid_grad, "--"),
-                                   ("tanh", "Tanh'", A.tanh_grad, "--"), ("relu", "ReLU'", A.relu_grad, "--")):
-        ax.plot(x, grad(x), style, lw=2, label=f"{label} (reference)")
+    ax = axes[len(quantities)]
+    for q in (q for q in quantities if q.panel.derivative and q.grad is not None):
+        check = q.checks[1]
+        ref = check.compute_reference(Case((x,)))
+        ax.plot(x, ref, "--", lw=2, label=f"{q.panel.derivative} (reference)")
         for name, o in fws.items():
-            g = o.grad(op, (x,), None)
-            diffs[f"{name}:{op}'"] = float(np.max(np.abs(g - grad(x))))
+            g = o.grad(q.name, (x,), None, **page_settings(check.oracles.get(name, ())))
+            diffs[f"{name}:{q.name}'"] = float(np.max(np.abs(g - ref)))
             sel = slice(0 if name == "torch" else 25, None, 50)
-            ax.plot(x[sel], g[sel], **marks[name])
-    ax.set_title("Derivatives (markers: " + ", ".join(f"{n} {m['marker']}" for n, m in marks.items()
+            ax.plot(x[sel], g[sel], **MARKS[name])
+    ax.set_title("Derivatives (markers: " + ", ".join(f"{n} {m['marker']}" for n, m in MARKS.items()
                                                      if n in fws) + ")")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
+    for extra in axes[len(quantities) + 1:]:
+        extra.set_visible(False)
     fig.suptitle("The page's activation figure, regenerated from the reference; frameworks at every 50th point")
     fig.tight_layout()
     _save(fig, path)
@@ -120,19 +131,8 @@ def errors(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
-HP = {"lr": 0.05, "beta": 0.9, "eps": 1e-8, "b1": 0.9, "b2": 0.999, "weight_decay": 0.1}
-VARIANTS = {  # optimizer: [(oracle, label, settings)]
-    "sgd": [("torch", "torch", {}), ("jax", "optax", {})],
-    "momentum": [("torch", "torch default", {}),
-                 ("torch", "torch page-matching", {"dampen": True, "zero_buffer": True}),
-                 ("jax", "optax default", {}), ("jax", "optax page-matching", {"fold_dampening": True})],
-    "rmsprop": [("torch", "torch default (α=0.99)", {"default_decay": True}), ("torch", "torch α=β", {}),
-                ("jax", "optax default (ε in √)", {}), ("jax", "optax eps_in_sqrt=False", {"eps_in_sqrt": False})],
-    "adam": [("torch", "torch", {}), ("jax", "optax", {})],
-    "adamw": [("torch", "torch", {}), ("jax", "optax", {})],
-}
-KEYS = {"sgd": ("lr",), "momentum": ("lr", "beta"), "rmsprop": ("lr", "beta", "eps"),
-        "adam": ("lr", "b1", "b2", "eps"), "adamw": ("lr", "b1", "b2", "eps", "weight_decay")}
+HP = {"lr": 0.05, "beta": 0.9, "eps": 1e-8, "b1": 0.9, "b2": 0.999, "weight_decay": 0.1}  # by page name
+STYLES = ["--", ":", "-.", (0, (1, 3)), (0, (3, 1, 1, 1))]
 
 
 def optimizers(path: Path, steps: int = 60, seed: int = 20261125) -> None:
@@ -142,20 +142,22 @@ def optimizers(path: Path, steps: int = 60, seed: int = 20261125) -> None:
     rng = np.random.default_rng(seed)
     theta0 = np.array([5.0])
     grads = (theta0[0] * np.exp(-np.arange(steps) / 25.0) + rng.normal(0, 1.0, steps))[:, None]
-    fws = {n: o for n, o in {**_frameworks()}.items()}
-    fig, axes = plt.subplots(1, 5, figsize=(18, 3.6))
+    fws = _frameworks()
+    panels = optimizer_panels()
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.6), squeeze=False)
+    axes = axes[0]
     t = np.arange(steps + 1)
-    for ax, (name, variants) in zip(axes, VARIANTS.items(), strict=True):
-        hp = {k: HP[k] for k in KEYS[name]}
-        ref = O.trajectory(getattr(O, name)(**hp), theta0, grads)
+    for ax, opt in zip(axes, panels, strict=True):
+        hp = {k: HP[k] for k in opt.hyperparameters}
+        ref = opt.check.compute_reference(Case((theta0, grads), kwargs=hp))
         ax.plot(t, ref[:, 0], lw=3, color="0.2", label="reference (page)")
-        for i, (oracle, label, settings) in enumerate(variants):
+        for i, (oracle, label, settings) in enumerate(opt.panel_variants(FIGURE_ORACLES)):
             if oracle not in fws:
                 continue
-            traj = fws[oracle].value(f"{name}_trajectory", (theta0, grads), **hp, **settings)
-            ax.plot(t, np.asarray(traj)[:, 0], ls=["--", ":", "-.", (0, (1, 3))][i % 4], lw=1.6,
+            traj = fws[oracle].value(opt.check.op, (theta0, grads), **hp, **settings)
+            ax.plot(t, np.asarray(traj)[:, 0], ls=STYLES[i % len(STYLES)], lw=1.6,
                     label=f"{label} (max |Δ| {np.max(np.abs(traj - ref)):.1e})")
-        ax.set(title=name, xlabel="step")
+        ax.set(title=opt.name, xlabel="step")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6.5)
     axes[0].set_ylabel("θ")
@@ -165,10 +167,12 @@ def optimizers(path: Path, steps: int = 60, seed: int = 20261125) -> None:
     plt.close(fig)
 
 
-def make_all(results: dict, out_dir: Path) -> dict[str, str]:
+def make_all(results: dict, out_dir: Path) -> tuple[dict[str, str], dict]:
+    """Draw every figure into ``out_dir``; returns the files made (name -> file) and the
+    figures' data (the largest |framework − reference| per activation curve)."""
     out_dir = Path(out_dir)
     made = {}
-    results.setdefault("figure_data", {})["activation_max_abs_diff"] = activations(out_dir / "activations.png")
+    data = {"activation_max_abs_diff": activations(out_dir / "activations.png")}
     made["activations"] = "activations.png"
     errors(results, out_dir / "errors.png")
     if (out_dir / "errors.png").exists():
@@ -177,4 +181,4 @@ def make_all(results: dict, out_dir: Path) -> dict[str, str]:
     made["optimizers"] = "optimizers.png"
     if results.get("mnist", {}).get("plot"):
         made["mnist"] = results["mnist"]["plot"]
-    return made
+    return made, data

@@ -1,15 +1,32 @@
 """The HTML renderer: ``reports/conformance.html``, one self-contained file (inline CSS, figures
-embedded as data URIs, no network), readable offline. It reads the results document and the
-figure files named in it; it computes nothing."""
+embedded as data URIs, no network), readable offline. It formats the sections that
+:mod:`nnconf.report_sections` builds from the results document (the same ones the Markdown
+renderer formats) and embeds the figure files they name; it computes nothing."""
 
 from __future__ import annotations
 
 import base64
 import html
-import json
 from pathlib import Path
 
-from .report import _num
+from . import formatting as fmt
+from . import report_sections
+from .document import (
+    Bullets,
+    Cards,
+    Code,
+    Count,
+    Details,
+    Heading,
+    Image,
+    Margin,
+    Pre,
+    Section,
+    Strong,
+    Table,
+    Text,
+    spans,
+)
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;
@@ -40,6 +57,9 @@ document.body.setAttribute('data-loaded','yes');});
 """
 
 
+TITLE = "Conformance report: “Neural Network Basics”"
+
+
 def _e(x) -> str:
     return html.escape("–" if x is None else str(x))
 
@@ -53,193 +73,71 @@ def _img(out_dir: Path, name: str | None, alt: str) -> str:
 
 def _margin(m) -> str:
     if not isinstance(m, int | float):
-        return _e(m)
+        return _e(fmt.num(m))
     width = max(2, min(120, int(120 * min(m, 1.0)))) if m > 0 else 2
-    return f'<span class="bar{" over" if m > 1 else ""}" style="width:{width}px"></span> {_num(m)}'
+    return f'<span class="bar{" over" if m > 1 else ""}" style="width:{width}px"></span> {fmt.num(m)}'
 
 
-def _summary(results: dict) -> list[str]:
-    s, cs = results["summary"], results.get("claims_summary", {})
-    out = ['<section id="summary"><h2>Summary</h2><div class="cards">']
-    out += [f'<div class="card {k}"><b>{v}</b>{_e(k)}</div>' for k, v in s.items()]
-    out += [f'<div class="card {k}"><b>{v}</b>claims {_e(k)}</div>' for k, v in cs.items() if v]
-    out.append("</div>")
-    fails = [c for c in results["checks"] if c["status"] == "fail"]
-    out.append(f"<p><b>Failing checks:</b> {len(fails) or 'none'}.</p>")
-    if fails:
-        out.append("<ul>" + "".join(f"<li><code>{_e(c['id'])}</code> [{_e(c['oracle'])}]: {_e(c['note'])}<br>"
-                                    f"reproduce: <code>{_e(c.get('reproduce'))}</code></li>" for c in fails) + "</ul>")
-    conv = [c for c in results["checks"] if c["status"] == "convention"]
-    out.append(f"<p><b>Differs by convention:</b> {len(conv)} framework settings "
-               f"(<a href='#conventions'>catalogue</a>): "
-               + ", ".join(sorted({f'{c["id"].split(".")[1] if "." in c["id"] else c["id"]} ({c["oracle"]})'
-                                   for c in conv})) + ".</p>")
-    bad = [c for c in results.get("claims", []) if c["verdict"] in ("wrong", "false", "missing", "not-reproduced")]
-    if results.get("claims") is not None:
-        out.append(f"<p><b>What the page gets wrong:</b> {len(bad)} claims "
-                   f"(<a href='#claims'>all verdicts</a>).</p><ul>")
-        out += [f"<li><span class='{c['verdict']}'>{_e(c['verdict'])}</span> <code>{_e(c['id'])}</code>: "
-                f"{_e(c['explanation'])}</li>" for c in bad[:40]]
-        out.append("</ul>")
-    return out + ["</section>"]
+def _span(s) -> str:
+    if isinstance(s, Code):
+        return f"<code>{_e(s.text)}</code>"
+    if isinstance(s, Strong):
+        return f"<b class='{_e(s.cls)}'>{_e(s.text)}</b>" if s.cls else f"<b>{_e(s.text)}</b>"
+    if isinstance(s, Margin):
+        return _margin(s.value)
+    if isinstance(s, Count):
+        return str(s.value) if s.value else ""
+    return _e(s)
 
 
-def _coverage(results: dict) -> list[str]:
-    cov = results.get("coverage")
-    if not cov:
-        return []
-    out = ['<section id="coverage"><h2>Coverage matrix</h2><p>Page sections × what checks them '
-           "(counts of registry rows and audit claims). Empty cells are named below.</p>",
-           "<table><tr><th>section</th>" + "".join(f"<th>{_e(c)}</th>" for c in cov["columns"]) + "</tr>"]
-    for r in cov["rows"]:
-        out.append(f"<tr><td><code>{_e(r['section'])}</code></td>" + "".join(
-            f"<td class='{'cov' if r['cells'][c] else 'cov0'}'>{r['cells'][c] or ''}</td>" for c in cov["columns"])
-            + "</tr>")
-    out.append("</table><details><summary>Uncovered cells "
-               f"({len(cov['uncovered'])})</summary><p>"
-               + "; ".join(f"<code>{_e(s)}</code> × {_e(c)}" for s, c in cov["uncovered"]) + "</p></details>")
-    return out + ["</section>"]
+def _inline(value) -> str:
+    return "".join(_span(s) for s in spans(value))
 
 
-def _claims(results: dict) -> list[str]:
-    claims = results.get("claims")
-    if claims is None:
-        return []
-    a = results.get("audit", {})
-    out = ['<section id="claims"><h2>The page\'s claims (audit)</h2>',
-           f"<p>Page <code>{_e(a.get('page'))}</code> ({_e(a.get('page_source'))}); catalogue "
-           f"<code>{_e(a.get('catalogue'))}</code>; listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
-           f"{'; ' + _e(a['listing_note']) if a.get('listing_note') else ''}. Reproduce: "
-           f"<code>nnconf audit --page {_e(a.get('page'))}</code></p>"]
-
-    def table(rows):
-        return (["<table><tr><th>verdict</th><th>claim</th><th>printed</th><th>computed</th><th>explanation</th></tr>"]
-                + [f"<tr><td class='{c['verdict']}'><b>{_e(c['verdict'])}</b></td><td><code>{_e(c['id'])}</code>"
-                   f"<br><small>{_e(c.get('what'))}</small></td><td>{_e(c['printed'])}</td>"
-                   f"<td>{_e(c['computed'])}</td><td>{_e(c['explanation'])}</td></tr>" for c in rows] + ["</table>"])
-    out += table([c for c in claims if c["verdict"] != "confirmed"])
-    ok = [c for c in claims if c["verdict"] == "confirmed"]
-    out += [f"<details><summary>{len(ok)} confirmed claims</summary>"] + table(ok) + ["</details></section>"]
-    return out
+def _cell(value) -> str:
+    first = spans(value)[0]
+    if isinstance(first, Count):
+        return f"<td class='{'cov' if first.value else 'cov0'}'>{_inline(value)}</td>"
+    return f"<td>{_inline(value)}</td>"
 
 
-def _conventions(results: dict) -> list[str]:
-    rows = [c for c in results["checks"] if c["status"] == "convention"]
-    out = ['<section id="conventions"><h2>Conventions: framework settings that differ from the page</h2>',
-           "<table><tr><th>check</th><th>oracle</th><th>setting</th><th>max |Δ| vs page</th>"
-           "<th>agrees with reference under</th><th>margin there</th><th>note</th></tr>"]
-    for c in rows:
-        m = c.get("matches") or {}
-        settings = ", ".join(f"{k}={v!r}" for k, v in (c.get("settings") or {}).items()) or "defaults"
-        ref = ", ".join(f"{k}={v!r}" for k, v in (m.get("reference_settings") or {}).items()) or "–"
-        out.append(f"<tr><td><code>{_e(c['id'])}</code></td><td>{_e(c['oracle'])}</td><td>{_e(settings)}</td>"
-                   f"<td>{_num(c['max_abs_err'])}</td><td>{_e(ref)}</td><td>{_margin(m.get('margin'))}</td>"
-                   f"<td>{_e(c['note'])}</td></tr>")
-    return out + ["</table></section>"]
+def _block(b, out_dir: Path) -> str:
+    if isinstance(b, Text):
+        return f"<p>{_inline(b.spans)}</p>"
+    if isinstance(b, Cards):
+        return "<div class='cards'>" + "".join(f"<div class='card {_e(cls)}'><b>{n}</b>{_e(label)}</div>"
+                                               for label, n, cls in b.items) + "</div>"
+    if isinstance(b, Heading):
+        return f"<h3>{_inline(b.spans)}</h3>"
+    if isinstance(b, Table):
+        head = "<tr>" + "".join(f"<th>{_e(c)}</th>" for c in b.columns) + "</tr>"
+        return "<table>" + head + "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in b.rows) \
+            + "</table>"
+    if isinstance(b, Bullets):
+        return "<ul>" + "".join(f"<li>{_inline(item)}</li>" for item in b.items) + "</ul>"
+    if isinstance(b, Image):
+        return _img(out_dir, b.file, b.alt)
+    if isinstance(b, Pre):
+        return f"<pre>{_e(b.text)}</pre>"
+    if isinstance(b, Details):
+        return f"<details><summary>{_e(b.summary)}</summary>" + "".join(_block(x, out_dir) for x in b.blocks) \
+            + "</details>"
+    raise TypeError(f"no HTML for {type(b).__name__}")
 
 
-def _mnist(results: dict, out_dir: Path) -> list[str]:
-    m = results.get("mnist")
-    if not m:
-        return []
-    out = ['<section id="mnist"><h2>MNIST: the page\'s experiment in every framework</h2>',
-           _img(out_dir, m.get("plot"), "MNIST curves"), f"<pre>{_e(m.get('summary'))}</pre>"]
-    if m.get("verdicts"):
-        out.append("<table><tr><th>epoch</th><th>quantity</th><th>printed</th><th>measured mean</th><th>sd</th>"
-                   "<th>seeds</th><th>verdict</th></tr>")
-        out += [f"<tr><td>{v['epoch']}</td><td>{_e(v['quantity'])}</td><td>{_e(v['printed'])}</td>"
-                f"<td>{v['measured_mean']:.4f}</td><td>{_num(v.get('measured_sd'))}</td><td>{v['seeds']}</td>"
-                f"<td class='{v['verdict']}'>{_e(v['verdict'])}</td></tr>" for v in m["verdicts"]]
-        out.append("</table>")
-    return out + ["</section>"]
-
-
-def _figures(results: dict, out_dir: Path) -> list[str]:
-    f = results.get("figures", {})
-    return ['<section id="figures"><h2>Figures</h2>',
-            "<h3>The page's activation figure, regenerated (reference; torch and JAX on top)</h3>",
-            _img(out_dir, f.get("activations"), "activation functions"),
-            "<h3>Achieved error against tolerance, per check family</h3>",
-            _img(out_dir, f.get("errors"), "error distributions"),
-            "<h3>Optimizer trajectories: reference vs frameworks, defaults and page-matching settings</h3>",
-            _img(out_dir, f.get("optimizers"), "optimizer trajectories"), "</section>"]
-
-
-def _checks(results: dict) -> list[str]:
-    out = ['<section id="checks"><h2>Checks by page section</h2>']
-    sections: dict[str, list[dict]] = {}
-    for c in results["checks"]:
-        sections.setdefault(c["section"], []).append(c)
-    for sec, rows in sections.items():
-        out.append(f"<h3><code>{_e(sec)}</code></h3><table><tr><th>check</th><th>oracle</th><th>setting</th>"
-                   "<th>status</th><th>max abs err</th><th>margin (error / tolerance)</th><th>tolerance</th>"
-                   "<th>examples</th><th>note</th></tr>")
-        for c in rows:
-            tol = c.get("tolerance") or {}
-            settings = ", ".join(f"{k}={v!r}" for k, v in (c.get("settings") or {}).items()) or "defaults"
-            out.append(f"<tr><td><code>{_e(c['id'])}</code></td><td>{_e(c['oracle'])}</td><td>{_e(settings)}</td>"
-                       f"<td class='{c['status']}'><b>{_e(c['status'])}</b></td><td>{_num(c['max_abs_err'])}</td>"
-                       f"<td>{_margin(c['margin'])}</td><td title='{_e(tol.get('reason'))}'>"
-                       f"rtol {_num(tol.get('rtol'))}, atol {_num(tol.get('atol'))}</td><td>{c['examples']}</td>"
-                       f"<td>{_e(c['note'][:300])}</td></tr>")
-        out.append("</table>")
-    return out + ["</section>"]
-
-
-def _exactness(results: dict) -> list[str]:
-    from .report import exactness_table
-    t = exactness_table(results)
-    if not t:
-        return []
-    out = ['<section id="exactness"><h2>Exactness: ULP error against mpmath (400 digits)</h2>',
-           f"<p>{t['inputs_per_formula']} hypothesis-drawn inputs per formula; rows <code>example:…</code> are the "
-           f"worked examples' values at the page's inputs; inputs where the reference is worse "
-           f"than the best framework by more than 1 ulp: <b>{len(t['violations'])}</b>.</p>",
-           "<table><tr><th>formula</th><th>implementation</th><th>dtype</th><th>max ulp</th><th>median ulp</th>"
-           "<th>input of the max</th></tr>"]
-    for r in t["rows"]:
-        m = r["max_ulp"]
-        cls = "fail" if isinstance(m, int | float) and m > 4 else ""
-        out.append(f"<tr><td>{_e(r['formula'])}</td><td>{_e(r['impl'])}</td><td>{_e(r['dtype'])}</td>"
-                   f"<td class='{cls}'>{_num(m)}</td><td>{_num(r['median_ulp'])}</td><td>{_e(r['at'])}</td></tr>")
-    return out + ["</table></section>"]
-
-
-def _mutation(results: dict) -> list[str]:
-    m = results.get("mutation")
-    if not m:
-        return []
-    out = ['<section id="mutation"><h2>Mutation score (mutmut on reference/)</h2>',
-           f"<p><b>{m['score']:.1%}</b> killed: {m['killed']} killed, {m['survived']} survived of {m['total']} "
-           f"({_e(m['tests'])}); {m['explained']} survivors explained.</p>",
-           f"<details><summary>{len(m['survivors'])} survivors</summary><ul>"]
-    out += [f"<li><code>{_e(s['name'])}</code>{': ' + _e(s['explanation']) if s['explanation'] else ''}</li>"
-            for s in m["survivors"]]
-    return out + ["</ul></details></section>"]
-
-
-def _provenance(results: dict) -> list[str]:
-    p = results["provenance"]
-    out = ['<section id="provenance"><h2>Provenance</h2><table>']
-    out += [f"<tr><th>{_e(k)}</th><td>{_e(v if isinstance(v, str) else json.dumps(v))}</td></tr>" for k, v in p.items()]
-    if results.get("mnist"):
-        d = results["mnist"].get("data_provenance", {})
-        out.append(f"<tr><th>MNIST data</th><td>{_e(json.dumps(d))}</td></tr>")
-    return out + ["</table></section>"]
-
-
-def render(results: dict, out_dir: Path) -> str:
+def render_sections(sections: list[Section], out_dir: Path) -> str:
     out_dir = Path(out_dir)
-    body = ["<main>", "<h1>Conformance report: “Neural Network Basics”</h1>",
-            "<nav><a href='#summary'>summary</a><a href='#coverage'>coverage</a><a href='#claims'>page claims</a>"
-            "<a href='#conventions'>conventions</a><a href='#mnist'>MNIST</a><a href='#figures'>figures</a>"
-            "<a href='#exactness'>exactness</a><a href='#checks'>checks</a><a href='#provenance'>provenance</a></nav>"]
-    for part in (_summary(results), _coverage(results), _claims(results), _conventions(results),
-                 _mnist(results, out_dir), _figures(results, out_dir), _exactness(results), _mutation(results),
-                 _checks(results), _provenance(results)):
-        body += part
+    body = ["<main>", f"<h1>{_e(TITLE)}</h1>",
+            "<nav>" + "".join(f"<a href='#{s.id}'>{_e(s.title.split(':')[0])}</a>" for s in sections) + "</nav>"]
+    for s in sections:
+        body.append(f'<section id="{s.id}"><h2>{_e(s.title)}</h2>'
+                    + "".join(_block(b, out_dir) for b in s.blocks) + "</section>")
     body.append("</main>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
             "<title>nnconf conformance report</title>"
             f"<style>{CSS}</style><script>{PROBE}</script></head><body>" + "\n".join(body) + "</body></html>\n")
+
+
+def render(doc: dict, out_dir: Path) -> str:
+    return render_sections(report_sections.build(doc), out_dir)

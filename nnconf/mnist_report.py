@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from . import data, mnist
-from .report import _finite, write_atomic
+from .report import write_atomic
+from .results import finite
 
 EXPECTED_LINE = re.compile(r"Epoch\s+(\d+)\s*\|\s*Loss:\s*([0-9.]+)\s*\|\s*Test Accuracy:\s*([0-9.]+)")
 
@@ -171,7 +172,7 @@ def summary(result: dict) -> str:
 def main(args) -> int:
     result = run(args)
     out = Path(args.out_dir)
-    write_atomic(out / "mnist.json", json.dumps(_finite(result), indent=1) + "\n")
+    write_atomic(out / "mnist.json", json.dumps(finite(result), indent=1) + "\n")
     printed = page_expected_output(args.page) if args.page else None
     plot(result, printed if result["dataset"] == "MNIST" else None, out / "mnist.png")
     print(summary(result))

@@ -17,7 +17,8 @@ import sys
 import tomllib
 from pathlib import Path
 
-from .report import _finite, write_atomic
+from .report import write_atomic
+from .results import finite
 
 EXPLANATIONS = Path("mutation-survivors.toml")
 
@@ -44,19 +45,18 @@ def collect(root: Path = Path(".")) -> dict:
 def refresh_report(data: dict, out_dir: Path = Path("reports")) -> bool:
     """Put the mutation section into an existing report (JSON, Markdown, HTML) without
     re-running its checks: the report is re-rendered from its own JSON."""
-    from . import report
+    from . import report, results
     path = out_dir / "conformance.json"
     if not path.is_file():
         return False
-    results = json.loads(path.read_text(encoding="utf-8"))
-    results["mutation"] = data
-    report.write(results, out_dir)
+    doc = results.update(json.loads(path.read_text(encoding="utf-8")), mutation=data)
+    report.write(doc, out_dir)
     return True
 
 
 def main() -> int:
     data = collect()
-    write_atomic(Path("reports") / "mutation.json", json.dumps(_finite(data), indent=1) + "\n")
+    write_atomic(Path("reports") / "mutation.json", json.dumps(finite(data), indent=1) + "\n")
     print(f"mutation score {data['score']:.1%}: {data['killed']} killed, {data['survived']} survived "
           f"({data['explained']} explained) of {data['total']}; wrote reports/mutation.json")
     if refresh_report(data):

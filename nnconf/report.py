@@ -1,23 +1,26 @@
-"""Runs the registry and writes the conformance report (JSON, the contract, and Markdown).
+"""Runs the registry and writes the conformance report (JSON, the contract, Markdown, HTML).
 
-Data flows one way: registry -> runner -> results dict -> renderers. The Markdown renderer
-reads only the results dict; it computes nothing.
+Data flows one way: registry -> runner -> results document (:func:`nnconf.results.assemble`)
+-> renderers (:mod:`nnconf.markdown_report`, :mod:`nnconf.html_report`), which compute nothing.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import provenance
+from . import provenance, results
+from .markdown_report import render as render_markdown
 from .registry import Row, all_rows
-from .runner import STATUSES, run_row
+from .results import SCHEMA, failed
+from .results import finite as _finite
+from .runner import run_row
 
-SCHEMA = "nnconf.conformance/1"
+__all__ = ["SCHEMA", "convention_catalogue", "failed", "render_markdown", "reproduce_command", "run", "write",
+           "write_atomic"]
 
 
 def _row_key(row: Row) -> tuple:
@@ -71,12 +74,7 @@ def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: i
     for c in checks:
         if c["status"] == "fail":
             c["reproduce"] = reproduce_command(c, profile, seed)
-    return {
-        "schema": SCHEMA,
-        "provenance": provenance.collect(profile=profile, seed=seed, argv=argv),
-        "summary": {s: sum(c["status"] == s for c in checks) for s in STATUSES},
-        "checks": checks,
-    }
+    return results.assemble(provenance=provenance.collect(profile=profile, seed=seed, argv=argv), checks=checks)
 
 
 def reproduce_command(check: dict, profile: str, seed: int | None) -> str:
@@ -89,21 +87,7 @@ def reproduce_command(check: dict, profile: str, seed: int | None) -> str:
     return cmd + " --mnist-epochs 0 --out-dir /tmp/nnconf-repro"
 
 
-def failed(results: dict) -> bool:
-    return any(c["status"] == "fail" for c in results["checks"])
-
-
 # ---------------------------------------------------------------- writing, atomically
-def _finite(obj):
-    """JSON has no infinities or NaN: write them as the strings "inf", "-inf", "nan"."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_finite(v) for v in obj]
-    return obj
-
 
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temporary file beside ``path`` and rename it: never a half-written report."""
@@ -147,204 +131,3 @@ def write(results: dict, out_dir: Path) -> list[Path]:
     write_atomic(paths["conventions.json"],
                  json.dumps(_finite(convention_catalogue(results)), indent=1) + "\n")
     return list(paths.values())
-
-
-# ---------------------------------------------------------------- Markdown renderer
-def _num(x) -> str:
-    if x is None:
-        return "–"
-    if isinstance(x, str):
-        return x
-    if x == 0:
-        return "0"
-    return f"{x:.3g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.2e}"
-
-
-def _settings(d: dict) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in d.items()) or "defaults"
-
-
-def _cell(text: str, limit: int = 400) -> str:
-    text = " ".join(str(text).split()).replace("|", "\\|")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _tolerance(tol: dict | None) -> str:
-    if not tol:
-        return "–"
-    parts = [f"rtol {_num(tol['rtol'])}"]
-    if tol.get("atol"):
-        parts.append(f"atol {_num(tol['atol'])}")
-    if tol.get("atol_x"):
-        parts.append(f"atol_x {_num(tol['atol_x'])}")
-    if tol.get("atol_path"):
-        parts.append(f"atol_path {_num(tol['atol_path'])}")
-    if tol.get("rtol_x"):
-        parts.append(f"rtol_x {_num(tol['rtol_x'])}")
-    return ", ".join(parts)
-
-
-def _claims_section(results: dict) -> list[str]:
-    claims, a = results["claims"], results.get("audit", {})
-    s = results.get("claims_summary", {})
-    out = ["## The page's claims (audit)", "",
-           "**" + " · ".join(f"{n} {v}" for v, n in s.items() if n) + "**", "",
-           f"Page: `{a.get('page')}` ({a.get('page_source')}); catalogue `{a.get('catalogue')}`; "
-           f"listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
-           + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ".", ""]
-    shown = [c for c in claims if c["verdict"] != "confirmed"]
-    if shown:
-        out += ["| verdict | claim | printed | computed | explanation |", "|---|---|---|---|---|"]
-        out += [f"| **{c['verdict']}** | `{c['id']}` | {_cell(c['printed'] or '–')} | "
-                f"{_cell(c['computed'] or '–', 120)} | {_cell(c['explanation'], 600)} |" for c in shown]
-        out.append("")
-    return out
-
-
-def _confirmed_claims(results: dict) -> list[str]:
-    rows = [c for c in results.get("claims", []) if c["verdict"] == "confirmed"]
-    if not rows:
-        return []
-    out = ["## Confirmed claims", "", "| claim | printed | computed | explanation |", "|---|---|---|---|"]
-    out += [f"| `{c['id']}` | {_cell(c['printed'] or '–')} | {_cell(c['computed'] or '–', 120)} | "
-            f"{_cell(c['explanation'], 300)} |" for c in rows]
-    return out + [""]
-
-
-def exactness_table(results: dict) -> dict | None:
-    """The exactness row's table (figures of ``exactness.reference_vs_best``), if it ran."""
-    for c in results["checks"]:
-        if c["id"] == "exactness.reference_vs_best" and (c.get("figures") or {}).get("exactness"):
-            return c["figures"]["exactness"]
-    return None
-
-
-def _ulp(v) -> str:
-    return "–" if v is None else (v if isinstance(v, str) else f"{v:.3g}")
-
-
-def _exactness_markdown(results: dict) -> list[str]:
-    t = exactness_table(results)
-    if not t:
-        return []
-    out = ["## Exactness: ULP error against mpmath (400 digits)", "",
-           f"{t['inputs_per_formula']} hypothesis-drawn inputs per formula (whole finite range, near 0, saturation, "
-           f"exp's underflow edge; probabilities within 1e-300 of 0 and 1e-16 of 1); softmax and the softmax "
-           f"cross-entropy take three drawn logits (true class 0, component 0 reported). Rows `example:…` are the "
-           f"worked examples' values at the page's inputs (the Adam example's θ_t also through torch.optim.Adam and "
-           f"optax.adam). Inputs where the reference is worse than the best framework by more than 1 ulp: "
-           f"**{len(t['violations'])}**.", "",
-           "| formula | implementation | dtype | max ulp | median ulp | input of the max |",
-           "|---|---|---|---|---|---|"]
-    out += [f"| {r['formula']} | {r['impl']} | {r['dtype']} | {_ulp(r['max_ulp'])} | {_ulp(r['median_ulp'])} | "
-            f"{r['at']} |" for r in t["rows"]]
-    return out + [""]
-
-
-def _mutation_markdown(results: dict) -> list[str]:
-    m = results.get("mutation")
-    if not m:
-        return []
-    out = ["## Mutation score (mutmut on reference/)", "",
-           f"**{m['score']:.1%}** killed: {m['killed']} killed, {m['survived']} survived of {m['total']} "
-           f"({m['tests']}); {m['explained']} survivors explained in `mutation-survivors.toml`.", ""]
-    if m["survivors"]:
-        out += ["<details><summary>survivors</summary>", ""]
-        out += [f"- `{s['name']}`" + (f": {s['explanation']}" if s["explanation"] else "") for s in m["survivors"]]
-        out += ["", "</details>"]
-    return out + [""]
-
-
-def render_markdown(results: dict) -> str:
-    checks = results["checks"]
-    prov = results["provenance"]
-    s = results["summary"]
-    out = ["# Conformance report: “Neural Network Basics”", ""]
-    out.append(f"**{s['pass']} pass · {s['fail']} fail · {s['convention']} convention · "
-               f"{s['skipped']} skipped** (rows: a check × an oracle × a setting)")
-    out.append("")
-    if results.get("claims"):
-        out += _claims_section(results)
-    fails = [c for c in checks if c["status"] == "fail"]
-    if fails:
-        out += ["## Failures", ""]
-        out += [f"- `{c['id']}` [{c['oracle']}:{c['variant']}]: {_cell(c['note'])}" for c in fails]
-        out.append("")
-    conventions = [c for c in checks if c["status"] == "convention"]
-    out += ["## Conventions: framework settings that differ from the page", "",
-            "Each row: the framework's setting, the measured difference from the page "
-            "(max |Δ| over the tested inputs), the reference settings it agrees with instead "
-            "and the agreement reached (margin = error / tolerance, ≤ 1 passes).", "",
-            "| check | oracle | setting | max abs Δ vs page | max rel Δ | agrees with reference "
-            "| its margin | what differs |", "|---|---|---|---|---|---|---|---|"]
-    for c in conventions:
-        m = c.get("matches")
-        if m is None:  # a property: its figures are in the note
-            out.append(f"| `{c['id']}` | {c['oracle']} | {c['variant']} | {_num(c['max_abs_err'])} "
-                       f"| – | (see note) | – | {_cell(c['note'])} |")
-            continue
-        match = _settings(m["reference_settings"]) + (f" × {m['scale']}" if m["scale"] != 1 else "")
-        diff = c["max_abs_err"] if c["max_abs_err"] is not None else "shape"
-        out.append(f"| `{c['id']}` | {c['oracle']} | {_settings(c['settings'])} | {_num(diff)} | "
-                   f"{_num(c['max_rel_err'])} | {match} | {_num(m['margin'])} | "
-                   f"{_cell(c['note'])} |")
-    out.append("")
-    props = [c for c in checks if c["kind"] == "property"]
-    if props:
-        out += ["## Properties and statistical checks", ""]
-        out += [f"- **{c['status']}** `{c['id']}` [{c['oracle']}]: {_cell(c['note'], 2000)}"
-                for c in props]
-        out.append("")
-    if "mnist" in results:
-        m = results["mnist"]
-        out += ["## MNIST: the page's experiment in every framework", "",
-                f"![MNIST curves]({m['plot']})", "", "```text", m["summary"], "```", ""]
-        if m.get("fallback_note"):
-            out += [f"**{m['fallback_note']}**", ""]
-        if m.get("float32"):
-            out += [f"float32 drift ({m['float32']['epochs']} epochs) from the float64 reference:", ""]
-            out += [f"- {name}: max |Δ batch loss| {_num(a['max_batch_loss_diff'])}, max |ΔW| "
-                    f"{_num(a['max_final_weight_diff'])}, correct {a['correct']} vs {a['reference_correct']}"
-                    for name, a in m["float32"]["drift_from_float64_reference"].items()]
-            out.append("")
-        if m.get("verdicts"):
-            out += ["| epoch | quantity | printed | measured mean | sd | seeds | verdict |",
-                    "|---|---|---|---|---|---|---|"]
-            out += [f"| {v['epoch']} | {v['quantity']} | {v['printed']} | {v['measured_mean']:.4f} | "
-                    f"{_num(v.get('measured_sd'))} | {v['seeds']} | **{v['verdict']}** |"
-                    for v in m["verdicts"]]
-            out.append("")
-        elif m.get("verdicts_note"):
-            out += [m["verdicts_note"], ""]
-        dprov = m["data_provenance"]
-        out += [f"Data: {m['dataset']} from {dprov.get('source')} ({dprov.get('path')}), "
-                f"checksums verified: {dprov.get('verified')}.", ""]
-    out += ["## Checks by page section", ""]
-    sections: dict[str, list[dict]] = {}
-    for c in checks:
-        sections.setdefault(c["section"], []).append(c)
-    for section, rows in sections.items():
-        out += [f"### `{section}`", "",
-                "| check | oracle | setting | status | max abs err | max rel err | margin "
-                "| tolerance | examples | note |", "|---|---|---|---|---|---|---|---|---|---|"]
-        for c in rows:
-            out.append(f"| `{c['id']}` | {c['oracle']} | {_settings(c['settings'])} | "
-                       f"**{c['status']}** | {_num(c['max_abs_err'])} | {_num(c['max_rel_err'])} "
-                       f"| {_num(c['margin'])} | {_tolerance(c['tolerance'])} | {c['examples']} | "
-                       f"{_cell(c['note'], 160)} |")
-        out.append("")
-    out += _confirmed_claims(results)
-    out += _exactness_markdown(results)
-    out += _mutation_markdown(results)
-    out += ["## Tolerances and their reasons", ""]
-    seen = {}
-    for c in checks:
-        if c["tolerance"]:
-            seen.setdefault(c["tolerance"]["reason"], []).append(c["id"])
-    for reason, ids in seen.items():
-        out.append(f"- {', '.join(f'`{i}`' for i in dict.fromkeys(ids))}: {reason}")
-    out += ["", "## Provenance", "", "| key | value |", "|---|---|"]
-    for k, v in prov.items():
-        out.append(f"| {k} | {_cell(json.dumps(v) if not isinstance(v, str) else v)} |")
-    out.append("")
-    return "\n".join(out)

@@ -16,11 +16,9 @@ from hypothesis import example, given
 import oracles
 
 from . import profiles
-from .registry import Convention, Property, Row
+from .records import Convention, Property, Row
 from .strategies import flush_subnormals
 from .tolerance import Errors, ShapeMismatch, measure
-
-STATUSES = ("pass", "fail", "convention", "skipped")
 
 
 @dataclass

@@ -148,33 +148,32 @@ def _gradient_entries() -> st.SearchStrategy[float]:
     return st.one_of(st.floats(-10.0, 10.0), st.sampled_from([0.0, 1e-300, -1e-12, 1e-8, 10.0]))
 
 
+HYPERPARAMETERS = {  # the optimizers' hyperparameters by their page names, and the ranges drawn
+    "lr": st.floats(1e-4, 0.5),
+    "beta": st.floats(0.5, 0.99),
+    "b1": st.floats(0.5, 0.99),
+    "b2": st.floats(0.9, 0.999),
+    "eps": st.sampled_from([1e-8, 1e-6, 1e-3]),
+    "weight_decay": st.floats(0.0, 0.1),
+}
+
+
 @st.composite
 def optimizer_runs(draw, hyperparameters: tuple[str, ...]) -> Case:
     """θ₀ of shape (P,), a gradient sequence (60, P) and the named hyperparameters."""
     p = draw(st.sampled_from(PARAM_SIZES))
     theta0 = draw(arrays((p,), st.floats(-10.0, 10.0)))
     grads = draw(arrays((TRAJECTORY_STEPS, p), _gradient_entries()))
-    ranges = {
-        "lr": st.floats(1e-4, 0.5),
-        "beta": st.floats(0.5, 0.99),
-        "b1": st.floats(0.5, 0.99),
-        "b2": st.floats(0.9, 0.999),
-        "eps": st.sampled_from([1e-8, 1e-6, 1e-3]),
-        "weight_decay": st.floats(0.0, 0.1),
-    }
-    return Case((theta0, grads), kwargs={k: draw(ranges[k]) for k in hyperparameters})
-
-
-SMOOTH = ("sigmoid", "tanh", "gelu")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "gelu")
+    return Case((theta0, grads), kwargs={k: draw(HYPERPARAMETERS[k]) for k in hyperparameters})
 
 
 @st.composite
-def networks(draw, activations=ACTIVATIONS, losses=("cross_entropy", "mse"),
+def networks(draw, activations: tuple[str, ...], losses=("cross_entropy", "mse"),
              max_layers: int = 4) -> Case:
     """A batch, targets and the parameters (math layout, ``W1, b1, W2, b2, ...``) of an MLP
     of 1 to ``max_layers`` layers and widths 1–4 (square layers included, so a transposed
-    weight cannot hide), with the hidden activation, output and loss as keywords."""
+    weight cannot hide), with a hidden activation drawn from ``activations`` (names of
+    :mod:`reference.activations`), the output and the loss as keywords."""
     n_layers = draw(st.integers(1, max_layers))
     loss = draw(st.sampled_from(losses))
     widths = [draw(st.sampled_from((1, 2, 3, 4))) for _ in range(n_layers)]

@@ -43,6 +43,9 @@ def disabled() -> set[str]:
     return names
 
 
+DTYPES = ("float64", "float32")
+
+
 @dataclass
 class Oracle:
     """One framework behind the common interface.
@@ -51,22 +54,62 @@ class Oracle:
     and framework keyword settings returning a NumPy array. ``grads`` maps an op name to a
     function ``(args, cotangent, **settings) -> ndarray``: the vector-Jacobian product with
     respect to the first argument, computed by the framework (autodiff, or for scikit-learn
-    its own derivative functions).
+    its own derivative functions). Both take ``dtype`` (``"float64"``, the default, or
+    ``"float32"``): the inputs are converted to it and the framework computes in it.
+    ``defaults`` maps an op to the framework's documented defaults of its canonical function,
+    read from its signature: ``(qualified name, {parameter: default})``.
     """
 
     name: str
     version: str
     values: dict[str, Callable[..., np.ndarray]] = field(default_factory=dict)
     grads: dict[str, Callable[..., np.ndarray]] = field(default_factory=dict)
+    defaults: dict[str, Callable[[], tuple[str, dict]]] = field(default_factory=dict)
 
     def supports(self, op: str, kind: str) -> bool:
         return op in (self.values if kind == "value" else self.grads)
 
-    def value(self, op: str, args: tuple, **settings) -> np.ndarray:
-        return np.asarray(self.values[op](*args, **settings))
+    def value(self, op: str, args: tuple, *, dtype: str = "float64", **settings) -> np.ndarray:
+        return np.asarray(self.values[op](*args, dtype=_dtype(dtype), **settings))
 
-    def grad(self, op: str, args: tuple, cotangent, **settings) -> np.ndarray:
-        return np.asarray(self.grads[op](args, cotangent, **settings))
+    def grad(self, op: str, args: tuple, cotangent, *, dtype: str = "float64", **settings) -> np.ndarray:
+        return np.asarray(self.grads[op](args, cotangent, dtype=_dtype(dtype), **settings))
+
+    def default(self, op: str) -> tuple[str, dict]:
+        """``(qualified name, {parameter: default})`` of the framework's function for ``op``."""
+        return self.defaults[op]()
+
+
+def _dtype(dtype) -> str:
+    name = np.dtype(dtype).name
+    if name not in DTYPES:
+        raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+    return name
+
+
+class OracleMismatch(ValueError):
+    """A registry record names an oracle for an op the oracle does not offer."""
+
+
+_REQUIRED: dict[str, dict[tuple[str, str], str]] = {}
+
+
+def require(name: str, op: str, kind: str, *, by: str) -> None:
+    """Record that ``by`` (a check id) needs oracle ``name`` to offer ``op`` as ``kind``
+    (``value`` or ``grad``). Asserted at once when the oracle is loaded, else when it loads
+    (the frameworks are imported lazily): a declaration cannot name an op its oracle lacks."""
+    if name not in _MODULES:
+        raise OracleMismatch(f"{by}: unknown oracle {name!r}; known: {', '.join(ORACLE_NAMES)}")
+    _REQUIRED.setdefault(name, {})[(op, kind)] = by
+    if name in _cache:
+        _verify(_cache[name])
+
+
+def _verify(oracle: Oracle) -> None:
+    missing = [f"{by} ({kind} of {op!r})" for (op, kind), by in _REQUIRED.get(oracle.name, {}).items()
+               if not oracle.supports(op, kind)]
+    if missing:
+        raise OracleMismatch(f"oracle {oracle.name} does not offer what the registry names: {', '.join(missing)}")
 
 
 _cache: dict[str, Oracle] = {}
@@ -85,6 +128,7 @@ def get(name: str) -> Oracle:
             raise OracleUnavailable(
                 f"{name} is not installed ({exc}); install it with: {_INSTALL_HINT[name]}"
             ) from exc
+        _verify(module.ORACLE)
         _cache[name] = module.ORACLE
     return _cache[name]
 

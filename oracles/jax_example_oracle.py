@@ -1,4 +1,5 @@
-"""``jax.example_libraries.optimizers`` oracle: JAX's older optimizer library, float64.
+"""``jax.example_libraries.optimizers`` oracle: JAX's older optimizer library, in float64 (the
+default) or the ``dtype`` asked for; hyperparameters weakly typed, as Python floats.
 
 Its ``momentum(step_size, mass)`` is the heavy ball ``v = mass·v + g``; ``fold_dampening``
 passes ``step_size·(1 - β)`` to reach the page's iterates. Its ``rmsprop`` divides by
@@ -50,9 +51,10 @@ def _runner(name: str, fold_dampening: bool):
 
 
 def _trajectory(name):
-    def run(theta0, grads, *, fold_dampening=False, **hp):
-        hp = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in hp.items()}
-        return np.asarray(_runner(name, fold_dampening)(jnp.asarray(theta0), jnp.asarray(grads), hp))
+    def run(theta0, grads, *, fold_dampening=False, dtype="float64", **hp):
+        hp = {k: jnp.asarray(float(v)) for k, v in hp.items()}  # weakly typed
+        return np.asarray(_runner(name, fold_dampening)(jnp.asarray(np.asarray(theta0, dtype)),
+                                                        jnp.asarray(np.asarray(grads, dtype)), hp))
     return run
 
 

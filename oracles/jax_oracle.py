@@ -1,4 +1,5 @@
-"""JAX oracle: ``jax.nn`` / ``optax.losses`` values, ``jax.vjp`` gradients, float64.
+"""JAX oracle: ``jax.nn`` / ``optax.losses`` values, ``jax.vjp`` gradients, in float64 (the
+default) or the ``dtype`` asked for.
 
 ``jax_enable_x64`` is switched on at import. ReLU takes ``via="maximum"`` for
 ``jnp.maximum(x, 0)``, the page's code's spelling, besides ``jax.nn.relu``. optax losses return unreduced per-example
@@ -6,12 +7,15 @@ values; the oracle setting ``reduction="mean"`` applies ``jnp.mean`` to them (th
 optax documents), ``reduction`` absent keeps optax's default (no reduction). optax has
 cross-entropy only on logits; on probabilities its loss is
 ``optax.losses.kl_divergence(log ŷ, y)``, which equals the cross-entropy for one-hot ``y``
-(the entropy of ``y`` is 0); ``clip`` applies the page's ``jnp.clip`` first when given.
+(the entropy of ``y`` is 0); ``clip`` applies the page's ``jnp.clip`` first when given. The
+softmax cross-entropy takes ``target="index"`` for optax's
+``softmax_cross_entropy_with_integer_labels`` on the one-hot rows' argmax.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 
 import jax
 
@@ -47,6 +51,12 @@ def _ce_of_probabilities(p, y, clip=None):
     return optax.losses.kl_divergence(jnp.log(p), y)
 
 
+def _softmax_cross_entropy(z, y, target="probabilities"):
+    if target == "index":
+        return optax.losses.softmax_cross_entropy_with_integer_labels(z, jnp.argmax(y, axis=-1))
+    return optax.losses.softmax_cross_entropy(z, y)
+
+
 _RELU_SPELLINGS = {"relu": jax.nn.relu, "maximum": lambda x: jnp.maximum(x, 0.0)}
 
 
@@ -59,13 +69,13 @@ FUNCTIONS = {
     "softmax": lambda z: jax.nn.softmax(z, axis=-1),
     "mse": _reduced(optax.losses.squared_error),
     "cross_entropy": _reduced(_ce_of_probabilities),
-    "softmax_cross_entropy": _reduced(optax.losses.softmax_cross_entropy),
+    "softmax_cross_entropy": _reduced(_softmax_cross_entropy),
     "binary_cross_entropy_with_logits": _reduced(optax.losses.sigmoid_binary_cross_entropy),
 }
 
 
-def _array(a):
-    return jnp.asarray(np.asarray(a, dtype=np.float64))
+def _array(a, dtype="float64"):
+    return jnp.asarray(np.asarray(a, dtype=dtype))
 
 
 @functools.cache
@@ -86,18 +96,24 @@ def _jitted_vjp(fn, settings: tuple):
 
 
 def _value(fn):
-    def value(*args, **settings):
-        return np.asarray(_jitted(fn, tuple(sorted(settings.items())))(*map(_array, args)))
+    def value(*args, dtype="float64", **settings):
+        return np.asarray(_jitted(fn, tuple(sorted(settings.items())))(*(_array(a, dtype) for a in args)))
     return value
 
 
 def _grad(fn):
-    def grad(args, cotangent, **settings):
-        x, *rest = map(_array, args)
-        ct = None if cotangent is None else _array(cotangent)
+    def grad(args, cotangent, dtype="float64", **settings):
+        x, *rest = (_array(a, dtype) for a in args)
+        ct = None if cotangent is None else _array(cotangent, dtype)
         g = _jitted_vjp(fn, tuple(sorted(settings.items())))(x, tuple(rest), ct)
         return np.asarray(g)
     return grad
+
+
+def _defaults(qualified, fn, read):
+    def defaults():
+        return qualified, read(inspect.signature(fn).parameters)
+    return defaults
 
 
 ORACLE = Oracle(
@@ -105,4 +121,8 @@ ORACLE = Oracle(
     version=f"jax {jax.__version__}, optax {optax.__version__}",
     values={**{op: _value(fn) for op, fn in FUNCTIONS.items()}, **jax_training.VALUES},
     grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
+    defaults={"leaky_relu": _defaults("jax.nn.leaky_relu", jax.nn.leaky_relu,
+                                      lambda p: {"negative_slope": p["negative_slope"].default}),
+              "adam": _defaults("optax.adam", optax.adam,
+                                lambda p: {"betas": (p["b1"].default, p["b2"].default), "eps": p["eps"].default})},
 )

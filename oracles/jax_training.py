@@ -1,12 +1,14 @@
 """JAX oracle, part 2: MLP gradients (``jax.example_libraries.stax`` layers + ``jax.grad``)
-and optimizer trajectories (optax), float64. Merged into ``oracles.jax_oracle.ORACLE``.
+and optimizer trajectories (optax), in float64 or the ``dtype`` asked for. Merged into
+``oracles.jax_oracle.ORACLE``.
 
 Hyperparameters arrive with the page's names; optax's own settings pass through
 (``eps_in_sqrt`` for RMSProp). ``fold_dampening=True`` for momentum runs
 ``optax.sgd(lr·(1 - β), momentum=β)``: optax's trace ``t = βt + g`` is the page's
 ``v/(1 - β)``, so folding ``(1 - β)`` into the learning rate gives the page's iterates.
 Trajectories run under ``jax.jit`` with ``lax.scan``; hyperparameters are traced arguments,
-so one compilation serves every drawn value.
+so one compilation serves every drawn value. They are weakly typed, as Python floats are when
+passed to optax directly: in float32, ``1 − β`` is formed in float64 and rounded once.
 """
 
 from __future__ import annotations
@@ -45,17 +47,17 @@ def _mlp_grad_fn(n_layers: int, activation: str, output: str, loss: str):
     return jax.jit(jax.grad(objective))
 
 
-def mlp_grads(x, y, *params, activation="relu", output="softmax", loss="cross_entropy"):
+def mlp_grads(x, y, *params, activation="relu", output="softmax", loss="cross_entropy", dtype="float64"):
     """Flat ``dW1, db1, ...`` (math layout) of the batch-mean loss by ``jax.grad`` through
     ``stax.Dense`` layers (stax stores ``W`` as ``(n_in, n_out)``: the page's transpose)."""
     pairs = list(zip(params[0::2], params[1::2], strict=True))
     stax_params = []
     for i, (W, b) in enumerate(pairs):
-        stax_params.append((jnp.asarray(np.asarray(W).T), jnp.asarray(b)))
+        stax_params.append((jnp.asarray(np.asarray(W, dtype).T), jnp.asarray(np.asarray(b, dtype))))
         if i < len(pairs) - 1:
             stax_params.append(())
     grads = _mlp_grad_fn(len(pairs), activation, output, loss)(
-        stax_params, jnp.asarray(x), jnp.asarray(y))
+        stax_params, jnp.asarray(np.asarray(x, dtype)), jnp.asarray(np.asarray(y, dtype)))
     dense = [g for g in grads if g != ()]
     return np.concatenate([np.concatenate([np.asarray(dW).T.ravel(), np.asarray(db).ravel()])
                            for dW, db in dense])
@@ -98,41 +100,42 @@ _SETTINGS = {"fold_dampening", "nesterov", "eps_in_sqrt"}
 
 
 def _trajectory(name):
-    def run(theta0, grads, **kw):
+    def run(theta0, grads, dtype="float64", **kw):
         settings = tuple(sorted((k, v) for k, v in kw.items() if k in _SETTINGS))
-        hp = {k: jnp.asarray(v, dtype=jnp.float64) for k, v in kw.items() if k not in _SETTINGS}
-        return np.asarray(_runner(name, settings)(jnp.asarray(theta0), jnp.asarray(grads), hp))
+        hp = {k: jnp.asarray(float(v)) for k, v in kw.items() if k not in _SETTINGS}  # weakly typed
+        return np.asarray(_runner(name, settings)(jnp.asarray(np.asarray(theta0, dtype)),
+                                                  jnp.asarray(np.asarray(grads, dtype)), hp))
     return run
 
 
-def he_normal(fan_in, fan_out, *, seed):
+def he_normal(fan_in, fan_out, *, seed, dtype="float64"):
     """``jax.nn.initializers.he_normal()`` for a ``(fan_in, fan_out)`` weight (its default
-    ``in_axis=-2`` reads fan_in from the page's code layout), float64."""
-    init = jax.nn.initializers.he_normal(dtype=jnp.float64)
+    ``in_axis=-2`` reads fan_in from the page's code layout)."""
+    init = jax.nn.initializers.he_normal(dtype=getattr(jnp, dtype))
     return np.asarray(init(jax.random.PRNGKey(seed), (fan_in, fan_out)))
 
 
-def gradcheck(f, grad_f, x0, *, eps=1e-5, atol=1e-6, rtol=1e-4):
+def gradcheck(f, grad_f, x0, *, eps=1e-5, atol=1e-6, rtol=1e-4, dtype="float64"):
     """``jax.test_util.check_grads`` (reverse mode, order 1) of a NumPy function ``f`` whose
     gradient is claimed to be ``grad_f`` (a ``jax.custom_vjp`` calling both through
     ``jax.pure_callback``): jax's finite differences judge ``grad_f``. True or False."""
-    scalar = jax.ShapeDtypeStruct((), jnp.float64)
+    scalar = jax.ShapeDtypeStruct((), getattr(jnp, dtype))
 
     @jax.custom_vjp
     def wrapped(x):
-        return jax.pure_callback(lambda v: np.float64(f(np.asarray(v))), scalar, x)
+        return jax.pure_callback(lambda v: np.asarray(f(np.asarray(v)), dtype), scalar, x)
 
     def fwd(x):
         return wrapped(x), x
 
     def bwd(x, g):
-        shape = jax.ShapeDtypeStruct(x.shape, jnp.float64)
-        return (g * jax.pure_callback(lambda v: np.asarray(grad_f(np.asarray(v)), np.float64),
+        shape = jax.ShapeDtypeStruct(x.shape, getattr(jnp, dtype))
+        return (g * jax.pure_callback(lambda v: np.asarray(grad_f(np.asarray(v)), dtype),
                                       shape, x),)
 
     wrapped.defvjp(fwd, bwd)
     try:
-        jax.test_util.check_grads(wrapped, (jnp.asarray(x0),), order=1, modes=("rev",),
+        jax.test_util.check_grads(wrapped, (jnp.asarray(np.asarray(x0, dtype)),), order=1, modes=("rev",),
                                   eps=eps, atol=atol, rtol=rtol)
     except AssertionError:
         return False

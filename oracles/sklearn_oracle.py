@@ -7,25 +7,33 @@
   the losses ``MLPClassifier``/``MLPRegressor`` train on (``impl="mlp"``:
   ``_base.LOSS_FUNCTIONS``). scikit-learn has no loss gradients as public functions;
 - optimizers: ``SGDOptimizer`` and ``AdamOptimizer`` of
-  ``sklearn.neural_network._stochastic_optimizers``, stepped with ``update_params``.
+  ``sklearn.neural_network._stochastic_optimizers``, stepped with ``update_params``;
+- the perceptron: ``sklearn.linear_model.Perceptron`` trained (``perceptron_train``) and
+  predicting with given weights (``perceptron_predict``);
+- ``MLPClassifier``: its initial weights (``mlp_classifier_init``, its own ``_init_coef``) and
+  its constructor defaults (``defaults["mlp_classifier"]``).
+
+Inputs are converted to ``dtype`` (float64 unless asked otherwise).
 """
 
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 import sklearn
+from sklearn.linear_model import Perceptron
 from sklearn.metrics import log_loss, mean_squared_error
-from sklearn.neural_network import _base
+from sklearn.neural_network import MLPClassifier, _base
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from .base import Oracle
 
 
 def _activation(name):
-    def value(x):
-        x = np.array(x, dtype=np.float64, copy=True)
+    def value(x, dtype="float64"):
+        x = np.array(x, dtype=dtype, copy=True)
         if name == "softmax":  # scikit-learn's softmax works on rows of a 2-D array only
             flat = x.reshape(-1, x.shape[-1])
             _base.ACTIVATIONS[name](flat)
@@ -36,10 +44,10 @@ def _activation(name):
 
 
 def _derivative(name):
-    def grad(args, cotangent):
-        z = _activation(name)(args[0])
+    def grad(args, cotangent, dtype="float64"):
+        z = _activation(name)(args[0], dtype)
         v = 1.0 if cotangent is None else cotangent
-        delta = np.array(np.broadcast_to(v, z.shape), dtype=np.float64, copy=True)
+        delta = np.array(np.broadcast_to(v, z.shape), dtype=dtype, copy=True)
         _base.DERIVATIVES[name](z, delta)
         return delta
     return grad
@@ -68,37 +76,73 @@ def _binary_cross_entropy(y_pred, y_true):
 
 
 def _as_arrays(fn):
-    def value(*args, **settings):
-        return np.asarray(fn(*(np.asarray(a, dtype=np.float64) for a in args), **settings))
+    def value(*args, dtype="float64", **settings):
+        return np.asarray(fn(*(np.asarray(a, dtype=dtype) for a in args), **settings))
     return value
 
 
-def _trajectory(make, theta0, grads):
-    theta = np.array(theta0, dtype=np.float64, copy=True)
+def _trajectory(make, theta0, grads, dtype="float64"):
+    theta = np.array(theta0, dtype=dtype, copy=True)
     opt = make([theta])
     out = [theta.copy()]
-    for g in np.asarray(grads, dtype=np.float64):
+    for g in np.asarray(grads, dtype=dtype):
         opt.update_params([theta], [g])  # in place, as MLPClassifier uses it
         out.append(theta.copy())
     return np.stack(out)
 
 
-def _sgd_trajectory(theta0, grads, *, lr):
+def _sgd_trajectory(theta0, grads, *, lr, dtype="float64"):
     return _trajectory(lambda ps: SGDOptimizer(ps, learning_rate_init=lr, momentum=0.0,
-                                               nesterov=False), theta0, grads)
+                                               nesterov=False), theta0, grads, dtype)
 
 
-def _momentum_trajectory(theta0, grads, *, lr, beta, fold_dampening=False, nesterov=True):
+def _momentum_trajectory(theta0, grads, *, lr, beta, fold_dampening=False, nesterov=True, dtype="float64"):
     # SGDOptimizer: velocity = β·velocity - lr·g; param += velocity (+ Nesterov look-ahead,
     # on by default). fold_dampening passes lr·(1 - β) to reach the page's iterates.
     step = lr * (1.0 - beta) if fold_dampening else lr
     return _trajectory(lambda ps: SGDOptimizer(ps, learning_rate_init=step, momentum=beta,
-                                               nesterov=nesterov), theta0, grads)
+                                               nesterov=nesterov), theta0, grads, dtype)
 
 
-def _adam_trajectory(theta0, grads, *, lr, b1, b2, eps):
+def _adam_trajectory(theta0, grads, *, lr, b1, b2, eps, dtype="float64"):
     return _trajectory(lambda ps: AdamOptimizer(ps, learning_rate_init=lr, beta_1=b1,
-                                                beta_2=b2, epsilon=eps), theta0, grads)
+                                                beta_2=b2, epsilon=eps), theta0, grads, dtype)
+
+
+def _perceptron_train(X, y, *, lr, epochs, w0=None, b0=None, dtype="float64", **settings):
+    """``Perceptron(eta0=lr, max_iter=epochs, shuffle=False, tol=None, **settings).fit`` from
+    ``(w0, b0)`` when given (``coef_init``, ``intercept_init``): its weights ``(w, b)``."""
+    X = np.asarray(X, dtype=dtype)
+    init = {} if w0 is None else {"coef_init": np.asarray(w0, dtype).reshape(1, -1),
+                                  "intercept_init": np.array([b0], dtype)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: max_iter reached, as asked
+        clf = Perceptron(eta0=lr, shuffle=False, max_iter=epochs, tol=None, **settings).fit(X, y, **init)
+    return clf.coef_[0], float(clf.intercept_[0])
+
+
+def _perceptron_predict(w, b, X, dtype="float64"):
+    """``Perceptron.predict`` with the weights set to ``(w, b)`` (classes 0 and 1)."""
+    w = np.asarray(w, dtype)
+    clf = Perceptron(max_iter=1, tol=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(np.vstack([np.zeros_like(w), np.ones_like(w)]), [0, 1])
+    clf.coef_, clf.intercept_ = w.reshape(1, -1), np.array([b], dtype)
+    return clf.predict(np.asarray(X, dtype))
+
+
+def _mlp_classifier_init(fan_in, fan_out, *, seed, dtype="float64"):
+    """The initial ``(coef, intercept)`` of one layer as ``MLPClassifier`` draws them
+    (``_init_coef`` with the estimator's own random state seeded by ``seed``)."""
+    clf = MLPClassifier()
+    clf._random_state = np.random.RandomState(seed)
+    return clf._init_coef(fan_in, fan_out, np.dtype(dtype))
+
+
+def _mlp_classifier_defaults():
+    params = inspect.signature(MLPClassifier.__init__).parameters
+    return "sklearn.neural_network.MLPClassifier", {k: v.default for k, v in params.items() if k != "self"}
 
 
 ORACLE = Oracle(
@@ -115,10 +159,14 @@ ORACLE = Oracle(
         "sgd_trajectory": _sgd_trajectory,
         "momentum_trajectory": _momentum_trajectory,
         "adam_trajectory": _adam_trajectory,
+        "perceptron_train": _perceptron_train,
+        "perceptron_predict": _perceptron_predict,
+        "mlp_classifier_init": _mlp_classifier_init,
     },
     grads={
         "sigmoid": _derivative("logistic"),
         "tanh": _derivative("tanh"),
         "relu": _derivative("relu"),
     },
+    defaults={"mlp_classifier": _mlp_classifier_defaults},
 )

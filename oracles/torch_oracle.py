@@ -1,4 +1,5 @@
-"""PyTorch oracle: ``torch.nn.functional`` values, ``torch.autograd`` gradients, float64.
+"""PyTorch oracle: ``torch.nn.functional`` values, ``torch.autograd`` gradients, in float64
+(the default) or the ``dtype`` asked for.
 
 Settings are the functions' own keyword arguments (``approximate``, ``negative_slope``,
 ``reduction``), plus two of the oracle's own:
@@ -7,10 +8,14 @@ Settings are the functions' own keyword arguments (``approximate``, ``negative_s
   spelling of the page's code) or ``"clamp"`` (``torch.clamp(x, min=0)``);
 - ``clip`` for the probability cross-entropy: torch has no cross-entropy on probabilities
   with clipping, so the page's ``clip(ŷ, 1e-12, 1 - 1e-12)`` is applied with ``torch.clamp``
-  before ``F.nll_loss(log ŷ)`` when ``clip`` is given.
+  before ``F.nll_loss(log ŷ)`` when ``clip`` is given;
+- ``target`` for the softmax cross-entropy: ``"probabilities"`` (default: the one-hot rows as
+  class probabilities) or ``"index"`` (their argmax as class indices, torch's other form).
 """
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import torch
@@ -36,6 +41,10 @@ _RELU_SPELLINGS = {
 }
 
 
+def _softmax_cross_entropy(z, y, target="probabilities", **kw):
+    return F.cross_entropy(z, y.argmax(dim=-1) if target == "index" else y, **kw)
+
+
 FUNCTIONS = {
     "sigmoid": torch.sigmoid,
     "tanh": torch.tanh,
@@ -45,36 +54,42 @@ FUNCTIONS = {
     "softmax": lambda z: F.softmax(z, dim=-1),
     "mse": F.mse_loss,
     "cross_entropy": _nll_of_probabilities,
-    "softmax_cross_entropy": F.cross_entropy,  # class-probability targets (one-hot)
+    "softmax_cross_entropy": _softmax_cross_entropy,
     "binary_cross_entropy": F.binary_cross_entropy,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
 }
 
 
-def _tensor(a) -> torch.Tensor:
-    return torch.from_numpy(np.array(a, dtype=np.float64, copy=True))
+def _tensor(a, dtype="float64") -> torch.Tensor:
+    return torch.from_numpy(np.array(a, dtype=dtype, copy=True))
 
 
-def _cotangent(cotangent, out: torch.Tensor) -> torch.Tensor:
+def _cotangent(cotangent, out: torch.Tensor, dtype) -> torch.Tensor:
     # None means ones: the derivative of an elementwise function, the gradient of a scalar
-    return torch.ones_like(out) if cotangent is None else _tensor(cotangent).reshape(out.shape)
+    return torch.ones_like(out) if cotangent is None else _tensor(cotangent, dtype).reshape(out.shape)
 
 
 def _value(fn):
-    def value(*args, **settings):
+    def value(*args, dtype="float64", **settings):
         with torch.no_grad():
-            return fn(*map(_tensor, args), **settings).numpy()
+            return fn(*(_tensor(a, dtype) for a in args), **settings).numpy()
     return value
 
 
 def _grad(fn):
-    def grad(args, cotangent, **settings):
-        x, *rest = map(_tensor, args)
+    def grad(args, cotangent, dtype="float64", **settings):
+        x, *rest = (_tensor(a, dtype) for a in args)
         x.requires_grad_(True)
         out = fn(x, *rest, **settings)
-        (g,) = torch.autograd.grad(out, x, grad_outputs=_cotangent(cotangent, out))
+        (g,) = torch.autograd.grad(out, x, grad_outputs=_cotangent(cotangent, out, dtype))
         return g.numpy()
     return grad
+
+
+def _defaults(qualified, fn, read):
+    def defaults():
+        return qualified, read(inspect.signature(fn).parameters)
+    return defaults
 
 
 ORACLE = Oracle(
@@ -82,4 +97,8 @@ ORACLE = Oracle(
     version=torch.__version__,
     values={**{op: _value(fn) for op, fn in FUNCTIONS.items()}, **torch_training.VALUES},
     grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
+    defaults={"leaky_relu": _defaults("torch.nn.functional.leaky_relu", F.leaky_relu,
+                                      lambda p: {"negative_slope": p["negative_slope"].default}),
+              "adam": _defaults("torch.optim.Adam", torch.optim.Adam,
+                                lambda p: {"betas": tuple(p["betas"].default), "eps": p["eps"].default})},
 )

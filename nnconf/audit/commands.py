@@ -72,7 +72,8 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
 
 
 def cmd_audit(args) -> int:
-    from nnconf import provenance, report
+    from nnconf import coverage, provenance, report
+    from nnconf import results as results_model
     fail_on = parse_fail_on(args.fail_on)
     section, records = run_audit(args)
     if args.page is None:
@@ -88,12 +89,9 @@ def cmd_audit(args) -> int:
             except ValueError:
                 results = None  # unreadable: start a fresh document (the old one is replaced atomically)
         if not results or results.get("schema") != report.SCHEMA:
-            results = {"schema": report.SCHEMA,
-                       "provenance": provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]),
-                       "summary": {s: 0 for s in report.STATUSES}, "checks": []}
-        results["claims"] = records
-        results["claims_summary"] = audit.summary(records)
-        results["audit"] = section
+            results = results_model.empty(provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]))
+        sections = {"sections": coverage.page_sections(args.page)} if args.page else {}
+        results = results_model.update(results, claims=records, audit=section, **sections)
         paths = report.write(results, out)
         print("wrote " + ", ".join(str(p) for p in paths))
     bad = audit.failing(records, fail_on)

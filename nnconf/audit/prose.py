@@ -8,7 +8,6 @@ examples of the catalogue) or, where a claim is about frameworks, from the frame
 
 from __future__ import annotations
 
-import inspect
 from typing import NamedTuple
 
 import numpy as np
@@ -94,28 +93,22 @@ def kink(ctx, function: str) -> Finding:
                f"none exists; the reference's relu_grad uses 0 there (at_zero), as torch and jax do")
 
 
-def _enabled(framework: str) -> None:
-    """Raise ImportError for a framework turned off by ``NNCONF_DISABLE`` (treated as absent)."""
-    from oracles.base import disabled
-    if framework in disabled():
-        raise ImportError(f"{framework} disabled by NNCONF_DISABLE")
+def _framework_defaults(op: str, frameworks=("torch", "jax")) -> dict:
+    """``{qualified name: defaults}`` of each installed framework's function for ``op``, read by
+    its oracle (a framework not installed, or turned off by ``NNCONF_DISABLE``, is left out)."""
+    import oracles
+    found = {}
+    for name in frameworks:
+        try:
+            qualified, defaults = oracles.get(name).default(op)
+        except oracles.OracleUnavailable:
+            continue
+        found[qualified] = defaults
+    return found
 
 
 def leaky_relu_default_slope(ctx, alpha: float) -> Finding:
-    found = {}
-    try:
-        _enabled("torch")
-        import torch.nn.functional as F
-        found["torch.nn.functional.leaky_relu"] = inspect.signature(F.leaky_relu).parameters[
-            "negative_slope"].default
-    except ImportError:
-        pass
-    try:
-        _enabled("jax")
-        import jax.nn
-        found["jax.nn.leaky_relu"] = inspect.signature(jax.nn.leaky_relu).parameters["negative_slope"].default
-    except ImportError:
-        pass
+    found = {k: v["negative_slope"] for k, v in _framework_defaults("leaky_relu").items()}
     if not found:
         return Finding("unverifiable", "", "neither torch nor jax is installed to compare defaults with")
     holds = all(v == alpha for v in found.values())
@@ -212,21 +205,7 @@ def uncorrected_updates_smaller(ctx, example: str) -> Finding:
 
 
 def adam_defaults(ctx, b1: float, b2: float, eps: float) -> Finding:
-    found = {}
-    try:
-        _enabled("torch")
-        import torch
-        p = inspect.signature(torch.optim.Adam).parameters
-        found["torch.optim.Adam"] = (tuple(p["betas"].default), p["eps"].default)
-    except ImportError:
-        pass
-    try:
-        _enabled("jax")
-        import optax
-        p = inspect.signature(optax.adam).parameters
-        found["optax.adam"] = ((p["b1"].default, p["b2"].default), p["eps"].default)
-    except ImportError:
-        pass
+    found = {k: (v["betas"], v["eps"]) for k, v in _framework_defaults("adam").items()}
     if not found:
         return Finding("unverifiable", "", "neither torch nor optax is installed to compare defaults with")
     holds = all(v == ((b1, b2), eps) for v in found.values())

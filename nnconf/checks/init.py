@@ -12,7 +12,7 @@ import oracles
 from reference import init as I
 from reference import mlp as M
 
-from ..registry import Outcome, Property
+from ..records import Outcome, Property
 
 # ----------------------------------------------------------------- He initialisation
 ALPHA = 1e-3  # per statistic; three statistics per draw -> family-wise false alarms <= 3e-3
@@ -58,9 +58,9 @@ def _he_property(draw, matches_page_note: str, differs_note: str, *, differs_exp
         t = _normal_tests(draw(0 if seed is None else seed), FAN_IN)
         failed = _verdict(t)
         if not failed:
-            return Outcome("pass", f"{matches_page_note} {RULE}", t, examples=t["n"])
+            return Outcome(status="pass", note=f"{matches_page_note} {RULE}", figures=t, examples=t["n"])
         status = "convention" if differs_expected else "fail"
-        return Outcome(status, f"{differs_note} Rejected: {', '.join(failed)}. {RULE}", t,
+        return Outcome(status=status, note=f"{differs_note} Rejected: {', '.join(failed)}. {RULE}", figures=t,
                        examples=t["n"])
     return run
 
@@ -98,23 +98,17 @@ def he_second_moment(profile, seed) -> Outcome:
             f"moment of z changes by ×{ratio_he:.3f} on average (t = {t_he:.2f}, |t| ≤ {crit:.2f} "
             f"at α = 1e-3: not rejected); the control std 1/√fan_in gives ×{ratio_control:.2e} "
             f"(t = {t_control:.0f}: rejected, as it must be; ≈ 2⁻⁹ expected).")
-    return Outcome("pass" if ok else "fail", note,
-                   {"t_he": t_he, "ratio_he": ratio_he, "t_control": t_control,
+    return Outcome(status="pass" if ok else "fail", note=note,
+                   figures={"t_he": t_he, "ratio_he": ratio_he, "t_control": t_control,
                     "ratio_control": ratio_control, "t_critical": crit, "draws": draws},
                    examples=draws)
 
 
 def sklearn_mlp_defaults(profile, seed) -> Outcome:
     """What MLPClassifier does by default, against the page's MNIST configuration."""
-    import inspect
-
-    from sklearn.neural_network import MLPClassifier
-
-    defaults = {k: v.default for k, v in inspect.signature(MLPClassifier.__init__).parameters.items()
-                if k != "self"}
-    clf = MLPClassifier()
-    clf._random_state = np.random.RandomState(0 if seed is None else seed)
-    coef, intercept = clf._init_coef(784, 256, np.float64)
+    sklearn = oracles.get("sklearn")
+    _, defaults = sklearn.default("mlp_classifier")
+    coef, intercept = sklearn.values["mlp_classifier_init"](784, 256, seed=0 if seed is None else seed)
     t = _normal_tests(coef, 784)
     page = {"solver": "sgd (plain)", "alpha": 0.0, "batch_size": 64, "learning_rate_init": 0.001,
             "momentum": 0.0, "init": "He normal, zero biases"}
@@ -132,7 +126,7 @@ def sklearn_mlp_defaults(profile, seed) -> Outcome:
             f"weight exceeds {t['max_abs_sd']:.2f} He standard deviations. To follow the page: "
             f"solver='sgd', alpha=0, batch_size=64, momentum=0, learning_rate_init=0.001, and "
             f"coefs_/intercepts_ set by hand (the MNIST issue's comparison).")
-    return Outcome("convention", note, figures)
+    return Outcome(status="convention", note=note, figures=figures)
 
 
 def _he_torch(layout, mode="fan_in"):
@@ -141,36 +135,41 @@ def _he_torch(layout, mode="fan_in"):
 
 
 CHECKS = [
-    Property("init.he.reference", "mnist", "reference",
-             _he_property(lambda s: I.he_normal(FAN_IN, FAN_OUT, np.random.default_rng(s)),
-                          "reference he_normal(256, 512): N(0, 2/fan_in) not rejected.", ""),
-             ("init.he_normal", "init.he_std"), "the reference He init is N(0, 2/fan_in)"),
-    Property("init.he.torch_linear_layout", "mnist", "torch",
-             _he_property(_he_torch("linear"), "torch kaiming_normal_ (defaults) on an nn.Linear "
-                          "weight (fan_out, fan_in): N(0, 2/fan_in) not rejected, as the page.", ""),
-             ("init.he_std",), "torch.nn.init.kaiming_normal_ on torch's own layout", "page"),
-    Property("init.he.torch_code_layout", "mnist", "torch",
-             _he_property(_he_torch("code"), "",
-                          "torch kaiming_normal_ (mode='fan_in') applied to a weight in the page's code "
-                          "layout (fan_in, fan_out) reads fan_in from size(1), the page's fan_out: "
-                          "std √(2/512), variance half the page's; mode='fan_out' (or an "
-                          "(out, in) tensor transposed) matches.", differs_expected=True),
-             ("init.he_std",), "kaiming_normal_ on a (fan_in, fan_out) weight", "default"),
-    Property("init.he.torch_code_layout_fan_out", "mnist", "torch",
-             _he_property(_he_torch("code", "fan_out"), "kaiming_normal_(mode='fan_out') on the "
-                          "page's (fan_in, fan_out) layout: N(0, 2/fan_in) not rejected.", ""),
-             ("init.he_std",), "kaiming_normal_(mode='fan_out') on a (fan_in, fan_out) weight",
-             "mode=fan_out"),
-    Property("init.he.jax", "mnist", "jax",
-             _he_property(lambda s: oracles.get("jax").values["he_normal"](FAN_IN, FAN_OUT, seed=s),
-                          "", "jax.nn.initializers.he_normal draws a truncated normal (|w| ≤ 2 "
-                          "standard deviations of the untruncated normal, rescaled by 1/0.8796 to "
-                          "keep variance 2/fan_in): mean and variance are the page's, the tails "
-                          "are not (no weight beyond 2.27 sd; N(0, 1) has 1.2% beyond 2.5).",
-                          differs_expected=True),
-             ("init.he_std",), "jax.nn.initializers.he_normal on the page's layout", "default"),
-    Property("mnist.sklearn_mlp_defaults", "mnist", "sklearn", sklearn_mlp_defaults,
-             ("init.he_std",), "MLPClassifier's defaults against the page's MNIST setup", "default"),
-    Property("init.he.second_moment", "mnist", "reference", he_second_moment,
-             ("init.he_std", "mlp.forward"), "He init keeps E[z²] through ReLU layers"),
+    Property(id="init.he.reference", section="mnist", oracle="reference",
+             run=_he_property(lambda s: I.he_normal(FAN_IN, FAN_OUT, np.random.default_rng(s)),
+                              "reference he_normal(256, 512): N(0, 2/fan_in) not rejected.", ""),
+             references=("init.he_normal", "init.he_std"), description="the reference He init is N(0, 2/fan_in)"),
+    Property(id="init.he.torch_linear_layout", section="mnist", oracle="torch",
+             run=_he_property(_he_torch("linear"), "torch kaiming_normal_ (defaults) on an nn.Linear "
+                              "weight (fan_out, fan_in): N(0, 2/fan_in) not rejected, as the page.", ""),
+             references=("init.he_std",), description="torch.nn.init.kaiming_normal_ on torch's own layout",
+             label="page"),
+    Property(id="init.he.torch_code_layout", section="mnist", oracle="torch",
+             run=_he_property(_he_torch("code"), "",
+                              "torch kaiming_normal_ (mode='fan_in') applied to a weight in the page's code "
+                              "layout (fan_in, fan_out) reads fan_in from size(1), the page's fan_out: "
+                              "std √(2/512), variance half the page's; mode='fan_out' (or an "
+                              "(out, in) tensor transposed) matches.", differs_expected=True),
+             references=("init.he_std",), description="kaiming_normal_ on a (fan_in, fan_out) weight",
+             label="default"),
+    Property(id="init.he.torch_code_layout_fan_out", section="mnist", oracle="torch",
+             run=_he_property(_he_torch("code", "fan_out"), "kaiming_normal_(mode='fan_out') on the "
+                              "page's (fan_in, fan_out) layout: N(0, 2/fan_in) not rejected.", ""),
+             references=("init.he_std",), description="kaiming_normal_(mode='fan_out') on a (fan_in, fan_out) weight",
+             label="mode=fan_out"),
+    Property(id="init.he.jax", section="mnist", oracle="jax",
+             run=_he_property(lambda s: oracles.get("jax").values["he_normal"](FAN_IN, FAN_OUT, seed=s),
+                              "", "jax.nn.initializers.he_normal draws a truncated normal (|w| ≤ 2 "
+                              "standard deviations of the untruncated normal, rescaled by 1/0.8796 to "
+                              "keep variance 2/fan_in): mean and variance are the page's, the tails "
+                              "are not (no weight beyond 2.27 sd; N(0, 1) has 1.2% beyond 2.5).",
+                              differs_expected=True),
+             references=("init.he_std",), description="jax.nn.initializers.he_normal on the page's layout",
+             label="default"),
+    Property(id="mnist.sklearn_mlp_defaults", section="mnist", oracle="sklearn", run=sklearn_mlp_defaults,
+             references=("init.he_std",), description="MLPClassifier's defaults against the page's MNIST setup",
+             label="default"),
+    Property(id="init.he.second_moment", section="mnist", oracle="reference", run=he_second_moment,
+             references=("init.he_std", "mlp.forward", "activations.relu"),
+             description="He init keeps E[z²] through ReLU layers"),
 ]

@@ -8,7 +8,6 @@ ones state their rule and false-alarm rate in the note.
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 from hypothesis import given
@@ -22,8 +21,10 @@ from reference import perceptron as P
 
 from .. import profiles
 from .. import strategies as S
-from ..registry import Outcome, Property
+from ..records import Outcome, Property
 from ..tolerance import EPS, TINY, Tolerance
+from .activations import NETWORK, SMOOTH
+from .backprop import network_uses
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([0, 1, 1, 0])
@@ -85,12 +86,12 @@ def xor_not_learnable(profile, seed) -> Outcome:
             f"feasible); the perceptron makes ≥ {min(run.mistakes)} mistake(s) in every one of 1000 "
             f"epochs on XOR and none after converging on AND; a 2-4-2 tanh MLP trained with the "
             f"reference backprop reaches accuracy {mlp_acc:.2f} on XOR.")
-    return Outcome("pass" if ok else "fail", note, figures)
+    return Outcome(status="pass" if ok else "fail", note=note, figures=figures)
 
 
 def perceptron_vs_sklearn(profile, seed) -> Outcome:
-    from sklearn.linear_model import Perceptron
-
+    sklearn = oracles.get("sklearn").values
+    train, predict = sklearn["perceptron_train"], sklearn["perceptron_predict"]
     rng = np.random.default_rng(0 if seed is None else seed)
     worst = 0.0
     trials = 20 if profile == "ci" else 100
@@ -102,23 +103,16 @@ def perceptron_vs_sklearn(profile, seed) -> Outcome:
             continue
         w0, b0, lr, epochs = rng.standard_normal(d), float(rng.normal()), 10 ** rng.uniform(-3, 0), 5
         ref = P.train(X, y, lr=lr, epochs=epochs, w0=w0, b0=b0)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sk = Perceptron(eta0=lr, shuffle=False, max_iter=epochs, tol=None, penalty=None).fit(
-                X, y, coef_init=w0.reshape(1, -1), intercept_init=np.array([b0]))
-        worst = max(worst, float(np.max(np.abs(np.append(ref.w - sk.coef_[0], ref.b - sk.intercept_[0])))))
+        sk_w, sk_b = train(X, y, lr=lr, epochs=epochs, w0=w0, b0=b0, penalty=None)
+        worst = max(worst, float(np.max(np.abs(np.append(ref.w - sk_w, ref.b - sk_b)))))
     # predictions, the boundary w·x + b = 0 included: sklearn's predict is classes_[score > 0]
-    boundary = Perceptron().fit(XOR_X, AND_Y)
     w, b = np.array([1.0, -1.0]), 0.5
-    boundary.coef_, boundary.intercept_ = w.reshape(1, -1), np.array([b])
     points = np.vstack([rng.standard_normal((50, 2)), [[0.5, 1.0], [-0.5, 0.0], [1.5, 2.0]]])
-    predictions_agree = bool(np.array_equal(P.predict(w, b, points), boundary.predict(points)))
+    predictions_agree = bool(np.array_equal(P.predict(w, b, points), predict(w, b, points)))
     and_ref = P.train(XOR_X, AND_Y)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        and_sk = Perceptron(eta0=0.01, shuffle=False, max_iter=100, tol=None).fit(XOR_X, AND_Y)
-    and_diff = float(np.max(np.abs(np.append(and_ref.w - and_sk.coef_[0], and_ref.b - and_sk.intercept_[0]))))
-    tol = Tolerance(1e-12, atol=1e-12, reason="w += ±ηx repeated ≤ 150 times: ≤ 150 roundings "
+    and_w, and_b = train(XOR_X, AND_Y, lr=0.01, epochs=100)
+    and_diff = float(np.max(np.abs(np.append(and_ref.w - and_w, and_ref.b - and_b))))
+    tol = Tolerance(rtol=1e-12, atol=1e-12, reason="w += ±ηx repeated ≤ 150 times: ≤ 150 roundings "
                     "of O(1) values, far below 1e-12")
     ok = worst <= 1e-12 and predictions_agree
     status = "fail" if not ok else ("convention" if and_diff > 0 else "pass")
@@ -129,11 +123,11 @@ def perceptron_vs_sklearn(profile, seed) -> Outcome:
             f"(max |Δ| {worst:.1e}). It differs on the boundary w·x + b = 0: it updates a class-0 "
             f"sample lying on it (its rule y·(w·x+b) ≤ 0, y ∈ ±1), the page does not (ŷ = 0 there "
             f"is right). From the page's zero start on the AND gate this changes the result: page "
-            f"w = {and_ref.w.tolist()}, b = {and_ref.b:.2f}; sklearn w = {and_sk.coef_[0].tolist()}, "
-            f"b = {and_sk.intercept_[0]:.2f} (both predict {P.predict(and_ref.w, and_ref.b, XOR_X).tolist()}"
-            f", {and_sk.predict(XOR_X).tolist()}); sklearn also shuffles by default.")
-    return Outcome(status, note, {"max_abs_diff_nonzero_init": worst,
-                                  "max_abs_diff_and_gate_zero_init": and_diff},
+            f"w = {and_ref.w.tolist()}, b = {and_ref.b:.2f}; sklearn w = {and_w.tolist()}, "
+            f"b = {and_b:.2f} (both predict {P.predict(and_ref.w, and_ref.b, XOR_X).tolist()}"
+            f", {predict(and_w, and_b, XOR_X).tolist()}); sklearn also shuffles by default.")
+    return Outcome(status=status, note=note, figures={"max_abs_diff_nonzero_init": worst,
+                                                      "max_abs_diff_and_gate_zero_init": and_diff},
                    examples=trials, max_abs_err=worst, tolerance=tol)
 
 
@@ -162,11 +156,11 @@ def linear_collapse(profile, seed) -> Outcome:
         assert np.all(np.abs(got - want) <= bound)
 
     n = _hypothesis(cases(), profile, seed, body)
-    return Outcome("pass", "W₂(W₁x + b₁) + b₂ equals (W₂W₁)x + (W₂b₁ + b₂) through the reference "
+    return Outcome(status="pass", note="W₂(W₁x + b₁) + b₂ equals (W₂W₁)x + (W₂b₁ + b₂) through the reference "
                    "forward with identity activations, within the rounding bound "
                    "4(n + h + 2)ε·(|W₂|(|W₁||x| + |b₁|) + |b₂|) + (n + h + 2)·2.2e-308 (underflow) "
                    f"(largest use {worst[0]:.2g} of it).",
-                   {"largest_fraction_of_bound": worst[0]}, examples=n)
+                   figures={"largest_fraction_of_bound": worst[0]}, examples=n)
 
 
 # ----------------------------------------------------------------- mini-batch
@@ -175,7 +169,7 @@ def minibatch_unbiased(profile, seed) -> Outcome:
 
     @st.composite
     def cases(draw):
-        net = draw(S.networks(losses=("cross_entropy",), max_layers=2))
+        net = draw(S.networks(activations=NETWORK, losses=("cross_entropy",), max_layers=2))
         x, y, *params = net.args
         n = 6
         extra_x = draw(S.arrays((n, x.shape[1]), st.floats(-3.0, 3.0)))
@@ -200,27 +194,34 @@ def minibatch_unbiased(profile, seed) -> Outcome:
         assert np.max(np.abs(mean - full)) <= bound
 
     n = _hypothesis(cases(), profile, seed, body)
-    return Outcome("pass", "Averaged over every one of the C(6, B) mini-batches (B = 1, 2, 3, 6), "
+    return Outcome(status="pass", note="Averaged over every one of the C(6, B) mini-batches (B = 1, 2, 3, 6), "
                    "g_B equals the full-batch gradient: each sample lies in C(5, B−1) of them. "
                    "Bound: 256ε × the largest per-sample gradient entry (sums of ≤ 20 terms); "
-                   f"largest use {worst[0]:.2g} of it.", {"largest_fraction_of_bound": worst[0]},
+                   f"largest use {worst[0]:.2g} of it.", figures={"largest_fraction_of_bound": worst[0]},
                    examples=n)
 
 
 # ----------------------------------------------------------------- gradient checks
+def _unflatten(flat, shapes) -> list:
+    out, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        out.append(flat[start:start + size].reshape(shape))
+        start += size
+    return out
+
+
 def _smooth_net_objective(case):
     x, y, *params = case.args
     shapes = [np.shape(p) for p in params]
     kw = case.kwargs
 
-    def unpack(v):
-        return M._pairs(M._unflatten(v, shapes))
-
     def f(v):
-        return M.loss(unpack(v), x, y, **kw)
+        flat = _unflatten(v, shapes)
+        return M.loss(list(zip(flat[0::2], flat[1::2], strict=True)), x, y, **kw)
 
     def grad(v):
-        return M.parameter_gradients(x, y, *M._unflatten(v, shapes), **kw)
+        return M.parameter_gradients(x, y, *_unflatten(v, shapes), **kw)
 
     flat = np.concatenate([np.ravel(p) for p in params])
     return f, grad, flat
@@ -243,7 +244,7 @@ def gradcheck_agreement(framework):
                 verdicts[label].append(bool(tool(f, g, flat, eps=1e-5)))
                 page_errors[label].append(float(np.max(G.relative_error(
                     g(flat), G.numerical_gradient(f, flat)))))
-        strategy = S.networks(activations=S.SMOOTH, max_layers=2)
+        strategy = S.networks(activations=SMOOTH, max_layers=2)
         n = _hypothesis(strategy, profile, seed, body, cap=25 if profile != "thorough" else 50)
         page_ok = sum(e < G.PAGE_THRESHOLD for e in page_errors["correct"])
         ok = all(verdicts["correct"]) and not any(verdicts["wrong"]) \
@@ -255,8 +256,8 @@ def gradcheck_agreement(framework):
                 f"accepts the correct gradient on {page_ok}/{n} (largest relative error "
                 f"{max(page_errors['correct']):.2g}: near-zero components make max(|a|, |n|) "
                 f"tiny) and the wrong one on {sum(e < 1e-5 for e in page_errors['wrong'])}/{n}.")
-        return Outcome("pass" if ok else "fail", note,
-                       {"accepts_correct": sum(verdicts["correct"]), "rejects_wrong":
+        return Outcome(status="pass" if ok else "fail", note=note,
+                       figures={"accepts_correct": sum(verdicts["correct"]), "rejects_wrong":
                         n - sum(verdicts["wrong"]), "page_criterion_accepts_correct": page_ok,
                         "page_max_relative_error_correct": max(page_errors["correct"])},
                        examples=n)
@@ -271,36 +272,38 @@ def numerical_gradient_at_kink(profile, seed) -> Outcome:
     # 0.5 up to the rounding of f(x ± ε e₀) (|f| ≤ 2 here): |Δ| ≤ 2ε_mach·|f|/ε = 1e-10
     bound = 2 * EPS * 2.0 / 1e-5
     ok = abs(at_kink - 0.5) <= bound and np.all(np.abs(numerical[1:] - analytic[1:]) <= bound)
-    return Outcome("convention" if ok else "fail",
-                   f"At the ReLU kink the page's central difference gives (ReLU(ε) − ReLU(−ε))/2ε "
+    return Outcome(status="convention" if ok else "fail",
+                   note=f"At the ReLU kink the page's central difference gives (ReLU(ε) − ReLU(−ε))/2ε "
                    f"= {at_kink:.12g}, the mean of the one-sided slopes, where the reference and autodiff "
                    f"use {analytic[0]} (the page's code): a gradient check straddling a kink reports "
                    f"a relative error of 1 there, whatever the backprop.",
-                   {"numerical_at_0": at_kink, "analytic_at_0": float(analytic[0])},
+                   figures={"numerical_at_0": at_kink, "analytic_at_0": float(analytic[0])},
                    max_abs_err=abs(at_kink - float(analytic[0])))
 
 
+GRADCHECK_USES = ("mlp.parameter_gradients", "gradcheck.numerical_gradient", "gradcheck.relative_error",
+                  *network_uses(SMOOTH, loss_value=True))
+
 CHECKS = [
-    Property("perceptron.xor.not_learnable", "perceptron.xor", "scipy", xor_not_learnable,
-             ("perceptron.train", "perceptron.predict", "mlp.forward", "mlp.backward"),
-             "XOR has no separating hyperplane (LP), the perceptron never fits it, an MLP does"),
-    Property("perceptron.train.sklearn", "perceptron.rule", "sklearn", perceptron_vs_sklearn,
-             ("perceptron.train", "perceptron.update", "perceptron.predict"),
-             "training trajectory against sklearn.linear_model.Perceptron"),
-    Property("act.linear_collapse", "act", "reference", linear_collapse, ("mlp.forward",),
-             "stacked linear layers equal one linear layer"),
-    Property("minibatch.unbiased", "minibatch", "reference", minibatch_unbiased,
-             ("mlp.minibatch_gradient", "mlp.backward", "mlp.forward"),
-             "the mini-batch gradient averaged over all batches is the full gradient"),
-    Property("gradcheck.torch_gradcheck", "gradcheck", "torch", gradcheck_agreement("torch"),
-             ("mlp.loss", "mlp.parameter_gradients", "gradcheck.numerical_gradient",
-              "gradcheck.relative_error"),
-             "torch.autograd.gradcheck judges the reference backprop"),
-    Property("gradcheck.jax_check_grads", "gradcheck", "jax", gradcheck_agreement("jax"),
-             ("mlp.loss", "mlp.parameter_gradients", "gradcheck.numerical_gradient",
-              "gradcheck.relative_error"),
-             "jax.test_util.check_grads judges the reference backprop"),
-    Property("gradcheck.kink", "gradcheck", "reference", numerical_gradient_at_kink,
-             ("gradcheck.numerical_gradient", "activations.relu_grad"),
-             "the central difference at a ReLU kink"),
+    Property(id="perceptron.xor.not_learnable", section="perceptron.xor", oracle="scipy", run=xor_not_learnable,
+             references=("perceptron.train", "perceptron.predict", "perceptron.update", "perceptron.net_input",
+                         *network_uses(("tanh",), losses=("cross_entropy",))),
+             description="XOR has no separating hyperplane (LP), the perceptron never fits it, an MLP does"),
+    Property(id="perceptron.train.sklearn", section="perceptron.rule", oracle="sklearn", run=perceptron_vs_sklearn,
+             references=("perceptron.train", "perceptron.update", "perceptron.predict", "perceptron.net_input"),
+             description="training trajectory against sklearn.linear_model.Perceptron"),
+    Property(id="act.linear_collapse", section="act", oracle="reference", run=linear_collapse,
+             references=("mlp.forward",), description="stacked linear layers equal one linear layer"),
+    Property(id="minibatch.unbiased", section="minibatch", oracle="reference", run=minibatch_unbiased,
+             references=("mlp.minibatch_gradient", *network_uses(NETWORK, losses=("cross_entropy",))),
+             description="the mini-batch gradient averaged over all batches is the full gradient"),
+    Property(id="gradcheck.torch_gradcheck", section="gradcheck", oracle="torch", run=gradcheck_agreement("torch"),
+             references=GRADCHECK_USES,
+             description="torch.autograd.gradcheck judges the reference backprop"),
+    Property(id="gradcheck.jax_check_grads", section="gradcheck", oracle="jax", run=gradcheck_agreement("jax"),
+             references=GRADCHECK_USES,
+             description="jax.test_util.check_grads judges the reference backprop"),
+    Property(id="gradcheck.kink", section="gradcheck", oracle="reference", run=numerical_gradient_at_kink,
+             references=("gradcheck.numerical_gradient", "activations.relu", "activations.relu_grad"),
+             description="the central difference at a ReLU kink"),
 ]

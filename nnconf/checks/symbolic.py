@@ -6,6 +6,9 @@ sample points (mpmath at 400 digits, enough for 1 + erf(x/√2) at x = −30). `
 A proof here is ``sympy.simplify(d − page) == 0`` for symbols over the reals; where the page
 uses an assumption (Σ y = 1 for softmax + cross-entropy) it is substituted and stated, and the
 result without it is given too.
+
+Each proof is the ``derivation`` of its quantity's declaration (``sympy.<function name>``), or a
+property of its own (``sympy.backprop_two_layer``, declared with the backprop checks).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 
 from reference import activations as A
 
-from ..registry import Outcome, Property
+from ..records import Outcome
 
 POINTS = (-30.0, -7.5, -2.0, -0.5, -1e-3, 0.0, 1e-3, 0.75, 3.0, 12.0)
 
@@ -60,8 +63,9 @@ def _outcome(steps: dict, note: str, code_ulps: dict | None = None, max_ulps: fl
         extra = "; the reference's code vs the exact derivative at " + ", ".join(
             f"{k} ≤ {v:.2g} ulp" for k, v in code_ulps.items()) + f" (allowed {max_ulps:g})"
     failed = [k for k, v in steps.items() if not v]
-    return Outcome("pass" if proved and code_ok else "fail",
-                   note + extra + (f"; NOT proved: {failed}" if failed else ""), figures, examples=len(steps))
+    return Outcome(status="pass" if proved and code_ok else "fail",
+                   note=note + extra + (f"; NOT proved: {failed}" if failed else ""), figures=figures,
+                   examples=len(steps))
 
 
 def sigmoid_derivative(profile, seed) -> Outcome:
@@ -168,17 +172,3 @@ def backprop_two_layer(profile, seed) -> Outcome:
     return _outcome(steps, "the page's backprop rule equals SymPy's gradient of a 2-2-2 network (sigmoid hidden, "
                            "softmax + cross-entropy, labels summing to 1), every weight and bias")
 
-
-CHECKS = [
-    Property("sympy.sigmoid_derivative", "act.sigmoid", "sympy", sigmoid_derivative,
-             ("activations.sigmoid_grad",), "σ′ = σ(1 − σ), symbolically, and the reference's code against it"),
-    Property("sympy.tanh_derivative", "act.tanh", "sympy", tanh_derivative, ("activations.tanh_grad",),
-             "tanh′ = 1 − tanh² by the quotient rule"),
-    Property("sympy.softmax_ce_gradient", "backprop.softmax_ce", "sympy", softmax_ce_gradient, (),
-             "∂L/∂z = ŷ − y for K = 2..5 with Σy = 1; the general form without it"),
-    Property("sympy.mse_derivative", "loss.mse", "sympy", mse_derivative, (), "the MSE derivative"),
-    Property("sympy.gelu_derivative", "act.gelu", "sympy", gelu_derivative, ("activations.gelu_grad",),
-             "the GELU derivative the reference uses, exact and tanh forms"),
-    Property("sympy.backprop_two_layer", "backprop.general", "sympy", backprop_two_layer, (),
-             "the page's backprop rule against SymPy's gradient of a 2-layer network"),
-]

@@ -1,5 +1,5 @@
 """The worked examples' values, exact (mpmath), against the reference and, for the Adam
-example, against ``torch.optim.Adam`` and ``optax.adam``.
+example, against ``torch.optim.Adam`` and ``optax.adam`` (the oracles' ``adam_trajectory``).
 
 The exact values are computed from the inputs the claims catalogue records (the same inputs
 :mod:`nnconf.audit.examples` gives the reference), each input taken as the float64 number it
@@ -13,10 +13,21 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
+import oracles
+from reference import optim as O
+
 from ..audit import examples as ref_examples
-from .formulas import _sig
+from .mp import sig as _sig
+from .ulps import ulps, worse_than_best
 
 _mp = mpmath.mpf
+ADAM_ORACLES = ("torch", "jax")  # torch.optim.Adam, optax.adam
+# the reference functions the measured examples run through (a test records the calls)
+# (the catalogue's examples, perceptron ones included, are computed when it loads)
+USES = ("activations.sigmoid", "activations.sigmoid_grad", "activations.softmax", "activations.relu",
+        "losses.mse", "losses.cross_entropy", "losses.cross_entropy_grad", "mlp.forward", "mlp.backward",
+        "mlp._output_delta", "perceptron.net_input", "perceptron.predict", "perceptron.update", "perceptron.train",
+        "optim.adam", "optim._adam_direction", "optim.apply_updates", "optim.trajectory")
 
 
 def _v(xs):
@@ -123,96 +134,54 @@ EXACT = {f.__name__: f for f in (mlp_forward, sigmoid_table, softmax_example, lo
                                  backprop_full, adam_example)}
 
 
-def _adam_torch(inp: dict, dtype: str) -> list[float]:
-    import torch
-    p = torch.tensor([float(inp["theta0"])], dtype=getattr(torch, dtype), requires_grad=True)
-    opt = torch.optim.Adam([p], lr=float(inp["lr"]), betas=(float(inp["b1"]), float(inp["b2"])),
-                           eps=float(inp["eps"]))
-    out = []
-    for g in inp["grads"]:
-        p.grad = torch.tensor([float(g)], dtype=p.dtype)
-        opt.step()
-        out.append(float(p.detach()[0]))
-    return out
+def _adam_thetas(inp: dict, impl: str, dtype: str) -> list[float]:
+    """θ₁..θ_T of the Adam example: the reference, or an oracle's ``adam_trajectory``."""
+    hp = {k: float(inp[k]) for k in ("lr", "b1", "b2", "eps")}
+    theta0, grads = np.array([float(inp["theta0"])]), np.array([[float(g)] for g in inp["grads"]])
+    if impl == "reference":
+        traj = O.trajectory(O.adam(**hp), theta0.astype(dtype), grads.astype(dtype))
+    else:
+        traj = oracles.get(impl).value("adam_trajectory", (theta0, grads), dtype=dtype, **hp)
+    return [float(t[0]) for t in np.asarray(traj)[1:]]
 
 
-def _run_init_update(opt, apply_updates, asarray, inp: dict, dtype: str) -> list[float]:
-    """θ_t of an optimizer with the optax interface (``init``, ``update``) over the example's gradients."""
-    theta = asarray([float(inp["theta0"])], dtype=dtype)
-    state = opt.init(theta)
-    out = []
-    for g in inp["grads"]:
-        updates, state = opt.update(asarray([float(g)], dtype=dtype), state, theta)
-        theta = apply_updates(theta, updates)
-        out.append(float(theta[0]))
-    return out
-
-
-def _adam_optax(inp: dict, dtype: str) -> list[float]:
-    import jax.numpy as jnp
-    import optax
-
-    import oracles.jax_oracle  # noqa: F401  (float64 on)
-    opt = optax.adam(float(inp["lr"]), b1=float(inp["b1"]), b2=float(inp["b2"]), eps=float(inp["eps"]))
-    return _run_init_update(opt, optax.apply_updates, jnp.asarray, inp, dtype)
-
-
-def _adam_reference(inp: dict, dtype: str) -> list[float]:
-    from reference import optim as O
-    opt = O.adam(lr=float(inp["lr"]), b1=float(inp["b1"]), b2=float(inp["b2"]), eps=float(inp["eps"]))
-    return _run_init_update(opt, O.apply_updates, np.asarray, inp, dtype)
-
-
-ADAM_IMPLS = {"reference": _adam_reference, "torch": _adam_torch, "jax": _adam_optax}
-
-
-def rows(inputs_by_example: dict[str, dict]) -> tuple[list[dict], list[dict]]:
-    """ULP rows for every worked example (reference, float64) and for θ_t of the Adam example
-    (reference, torch.optim.Adam, optax.adam; float64 and float32), and the inputs where the
-    reference is worse than the best framework by more than 1 ulp."""
-    from oracles.base import disabled
-
-    from .measure import _ulps, worse_than_best
+def rows(examples) -> tuple[list[dict], list[dict]]:
+    """ULP rows for every worked example (``examples``: the catalogue's, each with ``id``,
+    ``compute`` and ``inputs``; reference, float64) and for θ_t of the Adam example (reference,
+    torch.optim.Adam, optax.adam; float64 and float32), and the inputs where the reference is
+    worse than the best framework by more than 1 ulp."""
     out, violations = [], []
-    for name, inp in inputs_by_example.items():
-        if name not in EXACT:
+    adam = None
+    for ex in examples:
+        if ex.compute not in EXACT:
             continue
+        adam = (ex.id, ex.inputs) if ex.compute == "adam_example" else adam
         with mpmath.workdps(60):
-            exact = EXACT[name](inp)
-            got = ref_examples.COMPUTE[name](inp)
-            for q, ex in exact.items():
+            exact = EXACT[ex.compute](ex.inputs)
+            got = ref_examples.COMPUTE[ex.compute](ex.inputs)
+            for q, values in exact.items():
                 vals = np.ravel(np.asarray(got[q], dtype=np.float64))
-                u = [_ulps(float(g), e, "float64") for g, e in zip(vals, ex, strict=True)]
+                u = [ulps(float(g), e, "float64") for g, e in zip(vals, values, strict=True)]
                 i = int(np.argmax(u))
-                out.append({"formula": f"example:{name}.{q}", "section": _SECTION[name], "impl": "reference",
+                out.append({"formula": f"example:{ex.compute}.{q}", "section": ex.id, "impl": "reference",
                             "dtype": "float64", "n": len(u), "max_ulp": u[i], "median_ulp": float(np.median(u)),
                             "at": [f"{q}[{i}]"]})
-    inp = inputs_by_example.get("adam_example")
-    if inp:
+    if adam:
+        section, inp = adam
         with mpmath.workdps(60):
             exact = adam_example(inp)["theta"]
             for dtype in ("float64", "float32"):
                 per = {}
-                for impl, fn in ADAM_IMPLS.items():
-                    if impl in disabled():
+                for impl in ("reference", *ADAM_ORACLES):
+                    if impl != "reference" and not oracles.available(impl)[0]:
                         continue
-                    try:
-                        vals = fn(inp, dtype)
-                    except ImportError:
-                        continue
-                    per[impl] = [_ulps(float(np.asarray(g, dtype=dtype)), e, dtype)
+                    vals = _adam_thetas(inp, impl, dtype)
+                    per[impl] = [ulps(float(np.asarray(g, dtype=dtype)), e, dtype)
                                  for g, e in zip(vals, exact, strict=True)]
                     i = int(np.argmax(per[impl]))
-                    out.append({"formula": "example:adam_example.theta (optimizer)", "section": "optim.adam.example",
+                    out.append({"formula": "example:adam_example.theta (optimizer)", "section": section,
                                 "impl": impl, "dtype": dtype, "n": len(vals), "max_ulp": per[impl][i],
                                 "median_ulp": float(np.median(per[impl])), "at": [f"theta_{i + 1}"]})
-                if "reference" in per:
-                    violations += worse_than_best(per, "example:adam_example.theta", dtype,
-                                                  [[f"theta_{t + 1}"] for t in range(len(exact))])
+                violations += worse_than_best(per, "example:adam_example.theta", dtype,
+                                              [[f"theta_{t + 1}"] for t in range(len(exact))])
     return out, violations
-
-
-_SECTION = {"mlp_forward": "mlp.forward", "sigmoid_table": "act.sigmoid.example",
-            "softmax_example": "act.softmax.example", "loss_example": "loss.example",
-            "backprop_output": "backprop.output.example", "backprop_full": "backprop.full.example",
-            "adam_example": "optim.adam.example"}

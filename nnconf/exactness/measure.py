@@ -1,7 +1,9 @@
 """ULP errors of every implementation against mpmath, over hypothesis-drawn inputs.
 
-Inputs cover the whole finite range and the hard regions: near 0, |x| large enough to
-saturate, the underflow edge of exp (x ≈ −745), and for BCE on probabilities p within
+The formulas are the quantities' exact values (:meth:`nnconf.quantities.Quantity.exact_entries`);
+each implementation is the reference function or an oracle's op, called through the oracle in
+the dtype measured. Inputs cover the whole finite range and the hard regions: near 0, |x| large
+enough to saturate, the underflow edge of exp (x ≈ −745), and for BCE on probabilities p within
 1e-300 of 0 and 1e-16 of 1 (where log(1 − p) loses precision). For float32 the input is first
 rounded to float32 (non-finite ones dropped) and the exact value is that of the rounded input.
 ULP: |computed − exact| / spacing(exact rounded to the dtype); a non-finite result where the
@@ -10,7 +12,6 @@ exact value is finite counts as infinitely many ULPs.
 
 from __future__ import annotations
 
-import math
 import statistics
 
 import hypothesis
@@ -19,8 +20,11 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+import oracles
+
 from .. import profiles
-from . import formulas as F
+from ..records import resolve
+from .ulps import ulps, worse_than_best
 
 DTYPES = ("float64", "float32")
 
@@ -33,19 +37,19 @@ REAL = st.one_of(
 )
 PROB = st.one_of(st.floats(1e-300, 1e-5), st.floats(1 - 1e-5, 1 - 2**-53), st.floats(1e-3, 1 - 1e-3))
 LABEL = st.sampled_from([0.0, 1.0])
+# a prediction and a real target; also nearly equal pairs (p − y cancels)
+NEAR_PAIRS = st.tuples(st.floats(-1e6, 1e6), st.floats(-1e-6, 1e-6)).map(lambda t: (t[0], t[0] * (1 + t[1])))
+STRATEGIES = {
+    "x": st.tuples(REAL), "x_label": st.tuples(REAL, LABEL), "p_label": st.tuples(PROB, LABEL),
+    "x_y": st.one_of(st.tuples(REAL, REAL), NEAR_PAIRS),
+    "logits3": st.tuples(REAL, REAL, REAL), "logits3_class0": st.tuples(REAL, REAL, REAL),
+}
+LOSSES = ("x_label", "p_label", "x_y", "logits3_class0")  # per-element values, derivatives of the sum
 
 
-def draw(name: str, profile: str, seed: int | None, n: int) -> list[tuple]:
-    """``n`` hypothesis-drawn inputs for formula ``name`` (tuples of floats)."""
-    arity, domain = F.ARITY.get(name, 1), F.DOMAIN.get(name, "real")
-    strat = (PROB if domain == "prob" else REAL)
-    if domain == "real2":  # a prediction and a real target; also nearly equal pairs (p − y cancels)
-        strat = st.one_of(st.tuples(REAL, REAL), st.tuples(st.floats(-1e6, 1e6), st.floats(-1e-6, 1e-6)).map(
-            lambda t: (t[0], t[0] * (1 + t[1]))))
-    elif arity == 2:
-        strat = st.tuples(strat, LABEL)
-    else:
-        strat = st.tuples(*[strat] * arity)
+def draw(inputs: str, profile: str, seed: int | None, n: int) -> list[tuple]:
+    """``n`` hypothesis-drawn inputs of the kind ``inputs`` (tuples of floats)."""
+    strat = STRATEGIES[inputs]
     seen: list[tuple] = []
 
     def collect(case):
@@ -58,20 +62,51 @@ def draw(name: str, profile: str, seed: int | None, n: int) -> list[tuple]:
     return list(dict.fromkeys(seen))
 
 
-def _ulps(got: float, exact, dtype) -> float:
-    with np.errstate(over="ignore"):
-        ed = np.asarray(float(exact) if mpmath.isfinite(exact) and abs(exact) < mpmath.mpf(2) ** 1030
-                        else float(mpmath.sign(exact)) * math.inf, dtype=dtype)
-    if not math.isfinite(got):  # overflow to ±inf is right when the exact value rounds to it
-        return 0.0 if (got == float(ed) or not mpmath.isfinite(exact)) else math.inf
-    tiny = float(np.finfo(dtype).smallest_subnormal)
-    with np.errstate(over="ignore"):
-        ulp = float(np.spacing(np.abs(ed))) if np.isfinite(ed) and ed != 0 else (
-            tiny if ed == 0 else float(np.spacing(np.finfo(dtype).max)))
-    return float(abs(mpmath.mpf(got) - exact) / ulp)
+def _arguments(entry, cols: list[np.ndarray]) -> tuple:
+    if not entry.inputs.startswith("logits3"):
+        return tuple(cols)
+    z = np.stack(cols, axis=1)  # three logits per row; the true class (if any) is 0
+    if entry.inputs == "logits3":
+        return (z,)
+    y = np.zeros_like(z)
+    y[:, 0] = 1
+    return (z, y)
 
 
-def measure(name: str, impls: dict, inputs: list[tuple], dtype: str) -> dict:
+def _component0(entry, out) -> np.ndarray:
+    out = np.asarray(out)
+    return out[:, 0] if entry.inputs.startswith("logits3") and out.ndim == 2 else out
+
+
+def _reduction(entry) -> dict:
+    if entry.inputs not in LOSSES:
+        return {}
+    return {"reduction": "none" if entry.kind == "value" else "sum"}
+
+
+def implementations(entry) -> dict:
+    """``impl -> f(cols) -> ndarray`` for the reference and every available oracle of ``entry``."""
+    def reference(*cols):
+        settings = {**entry.reference_settings, **_reduction(entry)}
+        return _component0(entry, resolve(entry.reference)(*_arguments(entry, cols), **settings))
+
+    def through(oracle, settings):
+        index = {"target": "index"} if entry.inputs == "logits3_class0" else {}  # class indices, as canonical
+        settings = {**settings, **_reduction(entry), **index}
+
+        def call(*cols):
+            args, dtype = _arguments(entry, cols), cols[0].dtype
+            o = oracles.get(oracle)
+            out = (o.value(entry.op, args, dtype=dtype, **settings) if entry.kind == "value"
+                   else o.grad(entry.op, args, None, dtype=dtype, **settings))
+            return _component0(entry, out)
+        return call
+
+    return {"reference": reference, **{name: through(name, settings) for name, settings in entry.oracles.items()
+                                       if oracles.available(name)[0]}}
+
+
+def measure(entry, impls: dict, inputs: list[tuple], dtype: str) -> dict:
     """Per implementation: the ULP error at every input (inputs rounded to ``dtype``)."""
     dt = np.dtype(dtype)
     with np.errstate(over="ignore"):  # float64 inputs beyond float32's range become inf: dropped
@@ -80,66 +115,58 @@ def measure(name: str, impls: dict, inputs: list[tuple], dtype: str) -> dict:
     keep = np.all([np.isfinite(c) for c in cols], axis=0)
     cols = [c[keep] for c in cols]
     with mpmath.workdps(400):  # 1 − e^{−745} and e^{−745} itself must both resolve
-        exact = [F.EXACT[name](*(mpmath.mpf(float(c[i])) for c in cols)) for i in range(len(cols[0]))]
+        exact = [entry.formula(*(mpmath.mpf(float(c[i])) for c in cols)) for i in range(len(cols[0]))]
         out = {}
-        for impl, fns in impls.items():
-            if name not in fns:
-                continue
+        for impl, fn in impls.items():
             try:
                 with np.errstate(all="ignore"):
-                    got = np.asarray(fns[name](*cols), dtype=np.float64).ravel()
+                    got = np.asarray(fn(*cols), dtype=np.float64).ravel()
             except Exception as exc:  # an implementation that cannot take the input: recorded
                 out[impl] = {"error": f"{type(exc).__name__}: {exc}"}
                 continue
-            out[impl] = {"ulps": [_ulps(float(g), e, dt) for g, e in zip(got, exact, strict=True)]}
+            out[impl] = {"ulps": [ulps(float(g), e, dt) for g, e in zip(got, exact, strict=True)]}
     return {"x": [tuple(float(c[i]) for c in cols) for i in range(len(cols[0]))], "by_impl": out}
 
 
-def summarise(name: str, dtype: str, m: dict) -> tuple[list[dict], list[dict]]:
+def summarise(entry, dtype: str, m: dict) -> tuple[list[dict], list[dict]]:
     rows = []
     for impl, r in m["by_impl"].items():
         if "error" in r:
-            rows.append({"formula": name, "section": F.SECTIONS[name], "impl": impl, "dtype": dtype,
+            rows.append({"formula": entry.name, "section": entry.section, "impl": impl, "dtype": dtype,
                          "n": 0, "max_ulp": None, "median_ulp": None, "at": None, "note": r["error"]})
             continue
         u = r["ulps"]
         i = int(np.argmax(u))
-        rows.append({"formula": name, "section": F.SECTIONS[name], "impl": impl, "dtype": dtype, "n": len(u),
+        rows.append({"formula": entry.name, "section": entry.section, "impl": impl, "dtype": dtype, "n": len(u),
                      "max_ulp": u[i], "median_ulp": statistics.median(u), "at": list(m["x"][i])})
-    ulps = {k: v["ulps"] for k, v in m["by_impl"].items() if "ulps" in v}
-    violations = worse_than_best(ulps, name, dtype, [list(x) for x in m["x"]])
+    errors = {k: v["ulps"] for k, v in m["by_impl"].items() if "ulps" in v}
+    violations = worse_than_best(errors, entry.name, dtype, [list(x) for x in m["x"]])
     return rows, violations
 
 
-def worse_than_best(ulps: dict[str, list], formula: str, dtype: str, at: list) -> list[dict]:
-    """Inputs where the reference's ULP error exceeds the best framework's by more than 1
-    (``ulps``: implementation -> errors per input, ``at``: how to name each input)."""
-    ref = ulps.get("reference")
-    others = {k: v for k, v in ulps.items() if k != "reference"}
-    out = []
-    for i, r in enumerate(ref if ref and others else []):
-        best_impl, best = min(((k, v[i]) for k, v in others.items()), key=lambda kv: kv[1])
-        if r > best + 1:
-            out.append({"formula": formula, "dtype": dtype, "at": at[i], "reference_ulp": r,
-                        "best": best_impl, "best_ulp": best})
-    return out
-
-
-def run(profile: str = "ci", seed: int | None = None, n: int | None = None, names=None) -> dict:
+def run(profile: str = "ci", seed: int | None = None, n: int | None = None, names=None, entries=None) -> dict:
+    """Every entry (default: the registry's quantities; ``names`` selects some) in both dtypes,
+    then, unless ``names`` is given, the worked examples at the page's inputs."""
+    if entries is None:
+        from ..checks import exact_entries
+        entries = exact_entries()
     n = n or (400 if profile == "thorough" else 120)
-    impls = F.implementations()
-    rows, violations = [], []
-    for name in names or F.EXACT:
-        inputs = draw(name, profile, seed, n)
+    rows, violations, impls_seen = [], [], {"reference": None}
+    for entry in entries:
+        if names is not None and entry.name not in names:
+            continue
+        inputs = draw(entry.inputs, profile, seed, n)
+        impls = implementations(entry)
+        impls_seen.update(dict.fromkeys(impls))
         for dtype in DTYPES:
-            r, v = summarise(name, dtype, measure(name, impls, inputs, dtype))
+            r, v = summarise(entry, dtype, measure(entry, impls, inputs, dtype))
             rows += r
             violations += v
     if names is None:  # the worked examples at the page's inputs (from the claims catalogue)
         from ..audit import catalogue
         from . import examples
-        cat = catalogue.load()
-        r, v = examples.rows({ex.compute: ex.inputs for ex in cat.examples.values()})
+        r, v = examples.rows(catalogue.load().examples.values())
         rows += r
         violations += v
-    return {"rows": rows, "violations": violations, "implementations": list(impls), "inputs_per_formula": n}
+    order = [o for o in ("reference", *oracles.ORACLE_NAMES) if o in impls_seen]
+    return {"rows": rows, "violations": violations, "implementations": order, "inputs_per_formula": n}
