@@ -78,15 +78,17 @@ def measure(got, want, tol: Tolerance, x=None) -> Errors:
     max_x = 0.0
     if x is not None and tol.rtol_x:
         max_x = float(np.max(np.abs(np.asarray(x, dtype=np.float64)), initial=0.0))
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         abs_want = np.where(np.isfinite(want), np.abs(want), 0.0)
         allowed = tol.atol + (tol.rtol + tol.rtol_x * max_x) * abs_want \
             + tol.atol_x * scale_x + tol.atol_path * path
-        ratio = np.where(diff == 0, 0.0, np.where(allowed > 0, diff / allowed, np.inf))
+        # a non-finite difference fails whatever the tolerance (an allowed error that overflows
+        # to inf would otherwise give inf/inf = nan, which compares as "not above 1")
+        ratio = np.where(diff == 0, 0.0, np.where((allowed > 0) & np.isfinite(diff), diff / allowed, np.inf))
         # relative error where the reference is a normal number (below that it has none)
         rel = np.where((diff == 0) | ~(np.abs(want) >= TINY), 0.0,
                        diff / np.where(np.abs(want) >= TINY, np.abs(want), 1.0))
-        rel = np.where(np.isnan(want) | (np.isinf(want) & (diff > 0)), np.inf, rel)
+        rel = np.where(~np.isfinite(want) & (diff > 0), np.inf, rel)
     if diff.size == 0:
         return Errors(0.0, 0.0, 0.0, ())
     worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.ndim else ()
