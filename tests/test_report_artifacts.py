@@ -117,3 +117,51 @@ def test_a_mutation_run_is_included_in_the_report(tmp_path):
     assert after["mutation"]["score"] == 1.0 and after["checks"] == before["checks"]
     assert "**100.0%** killed" in (tmp_path / "conformance.md").read_text()
     assert not mutation.refresh_report(doc["mutation"], tmp_path / "nowhere")
+
+
+# ---------------------------------------------------------------- one model, two renderers
+def _committed():
+    from nnconf import results
+    return results.update(json.loads((ROOT / "reports" / "conformance.json").read_text()))
+
+
+def test_markdown_and_html_carry_every_section():
+    import html as H
+
+    from nnconf import html_report, markdown_report, report_sections
+    doc = _committed()
+    sections = report_sections.build(doc)
+    assert [s.id for s in sections] == ["summary", "coverage", "claims", "conventions", "properties", "mnist",
+                                        "figures", "exactness", "mutation", "checks", "tolerances", "provenance"]
+    md, page = markdown_report.render(doc), html_report.render(doc, ROOT / "reports")
+    for s in sections:
+        assert f"\n## {s.title}\n" in md and f'<a id="{s.id}"></a>' in md, s.id
+        assert f'<section id="{s.id}"><h2>{H.escape(s.title)}</h2>' in page and f"href='#{s.id}'" in page, s.id
+    # what each lacked before: Markdown the coverage matrix and figures, HTML the property list, the
+    # tolerance reasons and the tolerance terms atol_x, rtol_x, atol_path
+    assert "| `act.relu` |" in md and "![activation functions](activations.png)" in md
+    for c in doc["checks"]:
+        if c["kind"] == "property":
+            assert H.escape(c["note"]) in page and c["note"] in md, c["id"]
+        if c["tolerance"]:
+            assert H.escape(c["tolerance"]["reason"]) in page and c["tolerance"]["reason"] in md, c["id"]
+    for term in ("atol_x", "rtol_x", "atol_path"):
+        assert f"{term} " in md and f"{term} " in page
+
+
+def test_the_audit_recomputes_the_coverage_of_the_report_it_writes_into(small, tmp_path):
+    import shutil
+    out = tmp_path / "out"
+    shutil.copytree(small, out)
+    before = json.loads((out / "conformance.json").read_text())
+    doc = {**before, "claims": [], "claims_summary": {}}  # a report whose claims column is stale
+    doc["coverage"] = {**doc["coverage"], "rows": [{**r, "cells": {**r["cells"], "claims": 0}}
+                                                   for r in doc["coverage"]["rows"]]}
+    (out / "conformance.json").write_text(json.dumps(doc))
+    cli.main(["audit", "--page", str(PAGE), "--out-dir", str(out), "--no-progress"])
+    after = json.loads((out / "conformance.json").read_text())
+    _validate(after)
+    assert sum(r["cells"]["claims"] for r in after["coverage"]["rows"]) == len(after["claims"]) > 0
+    claims_column = [(r["section"], r["cells"]["claims"]) for r in before["coverage"]["rows"]]
+    assert [(r["section"], r["cells"]["claims"]) for r in after["coverage"]["rows"]] == claims_column
+    assert after["checks"] == before["checks"]

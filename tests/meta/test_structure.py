@@ -1,0 +1,124 @@
+"""The package's structure: no import cycles, no private names used across modules, files of
+a few hundred lines. Read from the source with ``ast`` (function-level imports count too: a
+cycle hidden inside a function is still a cycle)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("reference", "oracles", "nnconf")
+# reference/losses.py reads reference.activations._wide (the reference's own wider-type helper);
+# the reference is another engineer's, so the private-name rule is enforced on these packages:
+PRIVATE_CHECKED = ("oracles", "nnconf")
+MAX_LINES = 400  # the team's rule: split modules rather than grow one past ~350 lines
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for pkg in PACKAGES:
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            out[".".join(parts)] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
+    if not node.level:
+        return node.module or ""
+    base = module.split(".") if is_package else module.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def _imports(module: str, path: Path):
+    """``(imported module, bound name or None, imported attribute or None)`` for every import."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, a.asname or (a.name if "." not in a.name else None), None
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            source = _absolute(module, node, is_package)
+            for a in node.names:
+                sub = f"{source}.{a.name}"
+                if sub in MODULES:
+                    yield sub, a.asname or a.name, None
+                else:
+                    yield source, None, a.name
+
+
+def _graph() -> dict[str, set[str]]:
+    return {m: {target for target, _, _ in _imports(m, p) if target in MODULES and target != m}
+            for m, p in MODULES.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles():
+    cycles = _cycles(_graph())
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_private_names_across_modules():
+    found = []
+    for module, path in MODULES.items():
+        if not module.startswith(PRIVATE_CHECKED):
+            continue
+        bound = {}
+        for target, name, attr in _imports(module, path):
+            if target not in MODULES:
+                continue
+            if attr and attr.startswith("_") and not attr.startswith("__"):
+                found.append(f"{module} imports {target}.{attr}")
+            if name:
+                bound[name] = target
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                found.append(f"{module} uses {bound[node.value.id]}.{node.attr}")
+    assert not found, "private names used across modules: " + "; ".join(sorted(set(found)))
+
+
+def test_files_stay_at_a_few_hundred_lines():
+    long = {m: n for m, p in MODULES.items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines (split them): {long}"
