@@ -7,9 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+from nnconf.options import directory, file, positive_float
+
 from . import audit, catalogue, tables
 from .page import Page
 from .verdicts import FAILING, VERDICTS
+
+DEFAULT_LISTING_TIMEOUT = 900.0
 
 
 def _page(args) -> Page | None:
@@ -72,14 +76,30 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
 
 
 def cmd_audit(args) -> int:
-    from nnconf import coverage, provenance, report
+    from contextlib import nullcontext
+
+    from nnconf import provenance, report
+    from nnconf.output import OutputSet
+    fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
+    args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
+    # checked before the work: the page, the catalogue, the output directory (and its lock)
+    _page(args)
+    catalogue.load(args.claims)
+    writer = nullcontext() if args.no_write else OutputSet(args.out_dir, wait=args.wait,
+                                                           command="nnconf audit")
+    with writer as staged:
+        code = _audit_into(args, fail_on, staged, provenance, report)
+    return code
+
+
+def _audit_into(args, fail_on, staged, provenance, report) -> int:
+    from nnconf import coverage
     from nnconf import results as results_model
-    fail_on = parse_fail_on(args.fail_on)
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
     print(audit.table(records))
-    if args.out_dir:
+    if staged is not None:
         out = Path(args.out_dir)
         existing = out / "conformance.json"
         results = None
@@ -90,9 +110,11 @@ def cmd_audit(args) -> int:
                 results = None  # unreadable: start a fresh document (the old one is replaced atomically)
         if not results or results.get("schema") != report.SCHEMA:
             results = results_model.empty(provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]))
+        # one results model: the claims' summary and the coverage are derived again
         sections = {"sections": coverage.page_sections(args.page)} if args.page else {}
         results = results_model.update(results, claims=records, audit=section, **sections)
-        paths = report.write(results, out)
+        report.write(results, staged.dir)
+        paths = staged.commit()
         print("wrote " + ", ".join(str(p) for p in paths))
     bad = audit.failing(records, fail_on)
     return 1 if bad else 0
@@ -127,15 +149,16 @@ def add_parsers(sub, os_environ) -> None:
                     "that is not confirmed and writes the 'claims' section into the report.",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
                "catalogue, bad usage. Running the page's code is opt-in (--run-listings).")
-    au.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
-                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE; "
+    au.add_argument("--page", type=file, default=None,
+                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE, then "
+                         "[tool.nnconf] page; "
                          "without it the catalogue's recorded printed text is judged)")
     au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
     au.add_argument("--run-listings", action="store_true",
                     help="run the page's Python listings, each in a subprocess with a timeout")
-    au.add_argument("--listing-timeout", type=float, default=900.0,
+    au.add_argument("--listing-timeout", type=positive_float, default=None,
                     help="seconds per listing (default 900)")
-    au.add_argument("--mnist-dir", default=os_environ.get("NNCONF_MNIST_DIR"),
+    au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
     au.add_argument("--results", default="reports/conformance.json",
@@ -144,10 +167,14 @@ def add_parsers(sub, os_environ) -> None:
                          "(default: reports/conformance.json)")
     au.add_argument("--train", action="store_true",
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
-    au.add_argument("--fail-on", default=",".join(FAILING),
+    au.add_argument("--fail-on", default=None,
                     help=f"verdicts that make the exit code 1 (default: {','.join(FAILING)})")
-    au.add_argument("--out-dir", default="reports",
-                    help="report directory to write the claims section into ('' to write nothing)")
+    au.add_argument("--out-dir", type=directory, default=None,
+                    help="report directory to write the claims section into (default: reports)")
+    au.add_argument("--no-write", action="store_true",
+                    help="write no report files; only print the verdicts and set the exit code")
+    au.add_argument("--wait", action="store_true",
+                    help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
     au.set_defaults(func=cmd_audit)
 
@@ -157,7 +184,7 @@ def add_parsers(sub, os_environ) -> None:
                     "printed precision, including the steps the page announces but does not "
                     "show, as Markdown (default), LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
-    tb.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
+    tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")
     tb.add_argument("--claims", default=None, help="claims catalogue (default: the bundled one)")
