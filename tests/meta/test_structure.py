@@ -122,3 +122,25 @@ def test_no_private_names_across_modules():
 def test_files_stay_at_a_few_hundred_lines():
     long = {m: n for m, p in MODULES.items() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert not long, f"modules over {MAX_LINES} lines (split them): {long}"
+
+
+FRAMEWORKS = ("torch", "jax", "jaxlib", "optax", "sklearn")
+# Framework imports outside oracles/ that are not framework *calls* of the suite:
+FRAMEWORK_IMPORTS_ALLOWED = {
+    "nnconf.data": "the MNIST loader's fallbacks (fetch_openml, the bundled digits): data, not a computation",
+    "nnconf.audit.listings": "the shim injected into the page's own listings run in a subprocess",
+    "nnconf.mnist": "the MNIST runners, being moved into oracles/torch_mnist.py and oracles/jax_mnist.py",
+}
+
+
+def test_framework_code_lives_in_oracles():
+    found = []
+    for module, path in MODULES.items():
+        if module.startswith(("oracles", "reference")) or module in FRAMEWORK_IMPORTS_ALLOWED:
+            continue
+        for target, _, _ in _imports(module, path):
+            if target.split(".")[0] in FRAMEWORKS:
+                found.append(f"{module} imports {target}")
+    assert not found, "framework calls outside oracles/: " + "; ".join(found)
+    for module in ("reference.activations", "reference.losses", "reference.mlp", "reference.optim"):
+        assert not [t for t, _, _ in _imports(module, MODULES[module]) if t.split(".")[0] in FRAMEWORKS]
