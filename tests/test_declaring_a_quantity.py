@@ -68,8 +68,7 @@ def softsign_declared(monkeypatch):
         name="softsign", module="activations", family="act", section="act.softsign",
         description="x / (1 + |x|)", inputs=S.elementwise,
         value=Side(tolerance=VALUE, oracles={"torch": (Page(),)}, exact=lambda x: x / (1 + abs(x)),
-                   bugs=(Bug(description="|x| missing: x/(1 + x)",
-                             function=lambda x: x / (1.0 + np.maximum(x, -0.5))),)),
+                   bugs=(Bug(description="|x| squared: x/(1 + x²)", function=lambda x: x / (1.0 + x * x)),)),
         grad=Side(tolerance=GRAD, oracles={"torch": (Page(),)}, exact=lambda x: 1 / (1 + abs(x)) ** 2,
                   bugs=(Bug(description="not squared", function=lambda x: 1.0 / (1.0 + np.abs(x))),)),
         panel=Panel(title="Softsign", derivative="Softsign'"))
@@ -100,7 +99,7 @@ def test_its_planted_bugs_are_required_and_caught(softsign_declared, monkeypatch
     required = registry.mutant_requirements()
     assert {"activations.softsign", "activations.softsign_grad"} <= required
     mutants = [m for m in registry.declared_mutants() if m.target.startswith("activations.softsign")]
-    assert {m.description for m in mutants} == {"|x| missing: x/(1 + x)", "not squared"}
+    assert {m.description for m in mutants} == {"|x| squared: x/(1 + x²)", "not squared"}
     rows = [r for r in registry.all_rows() if r.check.id.startswith("act.softsign")]
     for m in mutants:
         with monkeypatch.context() as mp:
