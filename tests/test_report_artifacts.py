@@ -170,3 +170,17 @@ def test_the_audit_recomputes_the_coverage_of_the_report_it_writes_into(small, t
     claims_column = [(r["section"], r["cells"]["claims"]) for r in before["coverage"]["rows"]]
     assert [(r["section"], r["cells"]["claims"]) for r in after["coverage"]["rows"]] == claims_column
     assert after["checks"] == before["checks"]
+
+
+def test_the_figures_panels_come_from_the_declarations(tmp_path):
+    from nnconf import figures, registry
+    panels = [q.key for q in registry.activation_panels()]
+    assert panels == ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"]  # the page's listing's five
+    diffs = figures.activations(tmp_path / "activations.png")
+    drawn = {k.split(":")[0] for k in diffs}
+    expected = {f"{o}:{q}" for o in drawn for q in panels} | {
+        f"{o}:{q.name}'" for o in drawn for q in registry.activation_panels() if q.panel.derivative}
+    assert set(diffs) == expected and max(diffs.values()) < 1e-14
+    figures.optimizers(tmp_path / "optimizers.png")
+    assert [o.name for o in registry.optimizer_panels()] == ["sgd", "momentum", "rmsprop", "adam", "adamw"]
+    assert (tmp_path / "activations.png").stat().st_size > 10_000 and (tmp_path / "optimizers.png").is_file()
