@@ -192,10 +192,13 @@ def _claims_section(results: dict) -> list[str]:
            f"Page: `{a.get('page')}` ({a.get('page_source')}); catalogue `{a.get('catalogue')}`; "
            f"listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
            + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ".", ""]
+    if a.get("coverage"):
+        from .audit.terminal import coverage_line
+        out += [coverage_line(a["coverage"]).replace("coverage:", "Page coverage:", 1) + ".", ""]
     shown = [c for c in claims if c["verdict"] != "confirmed"]
     if shown:
-        out += ["| verdict | claim | printed | computed | explanation |", "|---|---|---|---|---|"]
-        out += [f"| **{c['verdict']}** | `{c['id']}` | {_cell(c['printed'] or '–')} | "
+        out += ["| line | verdict | claim | printed | computed | explanation |", "|---|---|---|---|---|---|"]
+        out += [f"| {c.get('line') or '–'} | **{c['verdict']}** | `{c['id']}` | {_cell(c['printed'] or '–')} | "
                 f"{_cell(c['computed'] or '–', 120)} | {_cell(c['explanation'], 600)} |" for c in shown]
         out.append("")
     return out
@@ -205,9 +208,9 @@ def _confirmed_claims(results: dict) -> list[str]:
     rows = [c for c in results.get("claims", []) if c["verdict"] == "confirmed"]
     if not rows:
         return []
-    out = ["## Confirmed claims", "", "| claim | printed | computed | explanation |", "|---|---|---|---|"]
-    out += [f"| `{c['id']}` | {_cell(c['printed'] or '–')} | {_cell(c['computed'] or '–', 120)} | "
-            f"{_cell(c['explanation'], 300)} |" for c in rows]
+    out = ["## Confirmed claims", "", "| line | claim | printed | computed | explanation |", "|---|---|---|---|---|"]
+    out += [f"| {c.get('line') or '–'} | `{c['id']}` | {_cell(c['printed'] or '–')} | "
+            f"{_cell(c['computed'] or '–', 120)} | {_cell(c['explanation'], 300)} |" for c in rows]
     return out + [""]
 
 
