@@ -223,7 +223,8 @@ def _template(c: C.Claim) -> str:
     return c.locate.replace("{formula}", c.printed or "")
 
 
-def _locate(cat: C.Catalogue, page: Page, ctx: Context) -> tuple[dict, dict]:
+def locate_all(cat: C.Catalogue, page: Page, ctx: Context) -> tuple[dict, dict]:
+    """Every claim's text on the page, and every announcement: ``({id: Located}, {id: Located})``."""
     located, announced = {}, {}
     for c in cat.claims:
         tmpl = _template(c)
@@ -269,7 +270,7 @@ def audit(cat: C.Catalogue, page: Page | None, opts: Options | None = None) -> R
     ctx = Context(cat, opts)
     tick = opts.progress or (lambda: None)
     if page is not None:
-        located, announced = _locate(cat, page, ctx)
+        located, announced = locate_all(cat, page, ctx)
     else:
         located, announced = {}, {}
         ctx.printed.update({c.id: c.printed for c in cat.claims

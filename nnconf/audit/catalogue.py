@@ -140,8 +140,9 @@ def load(path=None) -> Catalogue:
     if not tables["claim"]:
         fail(1, "the catalogue has no [[claim]] entries")
 
-    examples = {}
+    examples, input_lines = {}, {}
     for raw, entry in tables["example"]:
+        input_lines[raw["id"]] = entry.keys.get("inputs", entry.line)
         if raw["compute"] not in E.COMPUTE:
             fail(entry.keys["compute"], f"example {raw['id']!r}: unknown computation {raw['compute']!r} "
                                         f"(known: {', '.join(sorted(E.COMPUTE))})")
@@ -158,7 +159,7 @@ def load(path=None) -> Catalogue:
         try:
             computed(cat, ex.id, cache)
         except Exception as exc:  # noqa: BLE001 (any failure of the computation is the entry's)
-            fail(ex.line, f"example {ex.id!r}: the reference cannot compute it from these inputs "
+            fail(input_lines[ex.id], f"example {ex.id!r}: the reference cannot compute it from these inputs "
                           f"({type(exc).__name__}: {exc})")
     for c, (_, entry) in zip(claims, tables["claim"], strict=True):
         if c.value:
@@ -190,6 +191,9 @@ def _claim(raw: dict, entry, examples: dict, fail) -> Claim:
             except TemplateError as exc:
                 fail(at(key), f"claim {cid!r}: {exc}")
     if raw["kind"] == "formula":
+        if raw["quantity"] not in formulas.QUANTITIES:
+            fail(at("quantity"), f"claim {cid!r}: unknown quantity {raw['quantity']!r} "
+                                 f"(known: {', '.join(sorted(formulas.QUANTITIES))})")
         problem = formulas.check(raw)
         if problem:
             fail(at("sympy", entry.line), f"claim {cid!r}: {problem}")

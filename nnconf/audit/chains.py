@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from .arith import MP, NotArithmetic, Value, parse, to_mp
+from .units import LIST_ITEM
 from .verdicts import MP_TIE
 
 QUOTED = re.compile(r"\(\s*[\"“][^\"”\n]*[\"”]\s*\)|[\"“][^\"”]*[\"”]")
@@ -77,8 +78,9 @@ def _inner_equations(s: str) -> list[tuple[int, int]]:
     return out
 
 
-def _member(text: str, start: int, end: int) -> Member | None:
-    raw = text[start:end]
+def _member(text: str, start: int, end: int, base: int = 0) -> Member | None:
+    """The member at page offsets [start, end), read from ``text`` that begins at ``base``."""
+    raw = text[start - base:end - base]
     body = raw.rstrip(" \t\n.(")  # "**2.0** (", "−0.1."
     lead = len(body) - len(body.lstrip(" \t\n"))
     body = body.strip(" \t\n")
@@ -139,6 +141,9 @@ def links(text: str, units) -> list[Link]:
     out = []
     for u in _candidates(text, units):
         raw = text[u.start:u.end]
+        if u.kind == "item":  # "- e^2.0 = …": the list marker is no minus sign
+            marker = LIST_ITEM.match(raw)
+            raw = " " * marker.end() + raw[marker.end():]
         masked = _mask_quotes(raw)
         cells = _split(masked, CELL, u.start) if u.kind == "row" else [(u.start, u.end)]
         for cs, ce in cells:
@@ -148,7 +153,7 @@ def links(text: str, units) -> list[Link]:
                 seg = masked[ks - u.start:ke - u.start]
                 if "=" not in seg and "←" not in seg:
                     continue
-                members = [_member(text, a, b) for a, b in _split(seg, MEMBER, ks)]
+                members = [_member(masked, a, b, u.start) for a, b in _split(seg, MEMBER, ks)]
                 for left, right in zip(members, members[1:], strict=False):
                     if left is None or right is None:
                         continue

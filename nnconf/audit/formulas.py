@@ -188,5 +188,7 @@ def _ratio(name: str, a: list, b: list) -> str | None:
         r = x / y
         if np.allclose(r, r[0], rtol=1e-12):
             n = _names(name).get("N")
-            return (f"the first is {r[0]:.6g} × the second" + (f" (N = {n} samples here)" if n == r[0] else ""))
+            note = (f" (= N, with N = {n} samples here)" if n and np.isclose(r[0], n) else
+                    f" (= 1/N, with N = {n} samples here)" if n and np.isclose(r[0] * n, 1) else "")
+            return f"the first is {r[0]:.6g} × the second{note}"
     return None
