@@ -123,7 +123,7 @@ def test_a_formula_that_cannot_be_judged_names_its_line(tmp_path, old, new):
 def test_cli_wrong_type_is_one_line_exit_2(tmp_path, capsys):
     path = tmp_path / "claims.toml"  # before: TypeError traceback, exit 1 (read by a CI as "failing claims")
     path.write_text(CATALOGUE.replace('value = "sm:exp[1]"', "value = 5"), encoding="utf-8")
-    code = cli.main(["audit", "--claims", str(path), "--out-dir", "", "--results", "", "--no-progress"])
+    code = cli.main(["audit", "--claims", str(path), "--no-write", "--results", "", "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and f"{path}:" in err[0], err
 
@@ -143,7 +143,7 @@ def test_results_of_another_shape_is_one_line_exit_2(tmp_path, capsys, doc):
     bad = tmp_path / "other.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")
     code = cli.main(["audit", "--page", str(page), "--claims", str(claims), "--results", str(bad),
-                     "--out-dir", "", "--no-progress"])
+                     "--no-write", "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "other.json" in err[0] and "Traceback" not in err[0], err
 

@@ -177,7 +177,7 @@ def test_a_page_with_no_content_is_stale_everywhere_and_fails(tmp_path, capsys):
     assert {recs[c.id]["verdict"] for c in claims} == {"stale"}
     assert not {r["verdict"] for r in recs.values()} & {"false", "missing", "confirmed"}
     code = cli.main(["audit", "--page", str(tmp_path / "page.md"), "--claims", str(tmp_path / "claims.toml"),
-                     "--out-dir", "", "--results", "", "--no-progress"])
+                     "--no-write", "--results", "", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 1 and f"{tmp_path / 'claims.toml'}:" in out and " stale sm.e0" in out
 

@@ -7,9 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+from nnconf.options import directory, file, positive_float
+
 from . import audit, catalogue, mnist_results, tables
 from .page import Page
 from .verdicts import FAILING, VERDICTS
+
+DEFAULT_LISTING_TIMEOUT = 900.0
 
 
 def _page(args) -> Page | None:
@@ -106,15 +110,32 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
 
 
 def cmd_audit(args) -> int:
+    from contextlib import nullcontext
+
     from nnconf import provenance, report
-    fail_on = parse_fail_on(args.fail_on)
-    results = existing_report(args.out_dir) if args.out_dir else None  # refused before any work
+    from nnconf.output import OutputSet
+    fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
+    args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
+    # checked before the work: the page, the catalogue, the --results document, the output
+    # directory (a report of another schema there is refused, not replaced) and its lock
+    _page(args)
+    catalogue.load(args.claims)
+    if results_path(args):
+        mnist_results.read(results_path(args))
+    existing = None if args.no_write else existing_report(args.out_dir)
+    writer = nullcontext() if args.no_write else OutputSet(args.out_dir, wait=args.wait,
+                                                           command="nnconf audit")
+    with writer as staged:
+        code = _audit_into(args, fail_on, staged, provenance, report, existing)
+    return code
+
+
+def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
     print(audit.table(records, args.page, section["catalogue"], section.get("coverage")))
-    if args.out_dir:
-        out = Path(args.out_dir)
+    if staged is not None:
         if not results:
             results = {"schema": report.SCHEMA,
                        "provenance": provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]),
@@ -122,7 +143,8 @@ def cmd_audit(args) -> int:
         results["claims"] = records
         results["claims_summary"] = audit.summary(records)
         results["audit"] = section
-        paths = report.write(results, out)
+        report.write(results, staged.dir)
+        paths = staged.commit()
         print("wrote " + ", ".join(str(p) for p in paths))
     bad = audit.failing(records, fail_on)
     return 1 if bad else 0
@@ -160,15 +182,16 @@ def add_parsers(sub, os_environ) -> None:
                     "'claims' section into the report.",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
                "catalogue, bad usage. Running the page's code is opt-in (--run-listings).")
-    au.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
-                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE; "
+    au.add_argument("--page", type=file, default=None,
+                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE, then "
+                         "[tool.nnconf] page; "
                          "without it the catalogue's recorded printed text is judged)")
     au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
     au.add_argument("--run-listings", action="store_true",
                     help="run the page's Python listings, each in a subprocess with a timeout")
-    au.add_argument("--listing-timeout", type=float, default=900.0,
+    au.add_argument("--listing-timeout", type=positive_float, default=None,
                     help="seconds per listing (default 900)")
-    au.add_argument("--mnist-dir", default=os_environ.get("NNCONF_MNIST_DIR"),
+    au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
     au.add_argument("--results", default=None,
@@ -177,10 +200,14 @@ def add_parsers(sub, os_environ) -> None:
                          "OUT_DIR/conformance.json; '' for none). JSON of another shape is an error")
     au.add_argument("--train", action="store_true",
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
-    au.add_argument("--fail-on", default=",".join(FAILING),
+    au.add_argument("--fail-on", default=None,
                     help=f"verdicts that make the exit code 1 (default: {','.join(FAILING)})")
-    au.add_argument("--out-dir", default="reports",
-                    help="report directory to write the claims section into ('' to write nothing)")
+    au.add_argument("--out-dir", type=directory, default=None,
+                    help="report directory to write the claims section into (default: reports)")
+    au.add_argument("--no-write", action="store_true",
+                    help="write no report files; only print the verdicts and set the exit code")
+    au.add_argument("--wait", action="store_true",
+                    help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
     au.set_defaults(func=cmd_audit)
 
@@ -190,7 +217,7 @@ def add_parsers(sub, os_environ) -> None:
                     "printed precision, including the steps the page announces but does not "
                     "show, as Markdown (default), LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
-    tb.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
+    tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")
     tb.add_argument("--claims", default=None, help="claims catalogue (default: the bundled one)")
