@@ -63,8 +63,13 @@ def _op(f):
 
 
 def _pow(a, b):
-    if isinstance(b, Fraction) and b.denominator == 1 and isinstance(a, Fraction) and (a != 0 or b >= 0):
+    """``a ** b``: exact for a fraction to a small integer power; mpmath otherwise (a huge
+    printed exponent such as 10⁹⁹⁹⁹⁹⁹⁹ must not build a huge integer)."""
+    if (isinstance(b, Fraction) and b.denominator == 1 and abs(b) <= 64 and isinstance(a, Fraction)
+            and (a != 0 or b >= 0)):
         return a ** int(b)
+    if _mp(a) == 0 and _mp(b) < 0:
+        raise ZeroDivisionError("0 to a negative power")
     return _mp(a) ** _mp(b)
 
 
@@ -152,6 +157,8 @@ class _Parser:
             kind, tok = self.peek()[:2]
             if kind == "sup":
                 self.take()
+                if len(tok.translate(SUPER).lstrip("+-")) > 6:
+                    raise NotArithmetic(f"exponent {tok} out of range")
                 e = Fraction(int(tok.translate(SUPER)))
                 v = _map(v, lambda a, e=e: _pow(a, e))
             elif tok == "^":
@@ -172,7 +179,10 @@ class _Parser:
             if self.peek()[0] == "sup":  # 10⁻⁸: the exponent belongs to the number
                 _, sup, _, e2 = self.take()
                 self.spans[-1] = (s, e2)
-                return Value([Num(_pow(Fraction(text), Fraction(int(sup.translate(SUPER)))), _dec(text))], ())
+                exp = sup.translate(SUPER)
+                if len(exp.lstrip("+-")) > 6:
+                    raise NotArithmetic(f"exponent {sup} out of range")
+                return Value([Num(_pow(Fraction(text), Fraction(int(exp))), _dec(text))], ())
             return Value([Num(Fraction(text), _dec(text))], ())
         if tok == "(":
             v = self.expr()
