@@ -56,3 +56,14 @@ def test_a_10_mb_page_reads_in_seconds_and_linearly(cat, kind):
     big = _seconds(cat, 10 * 2**20, kind)
     assert time.perf_counter() - t0 < 60, big  # measured 8–12 s here (2 shared cores, noisy)
     assert big["total"] < 25 * max(small["total"], 0.05), (small, big)  # linear: 10× the size, not 100×
+
+
+def test_hostile_arithmetic_reads_at_once(cat):
+    # a huge printed exponent, deep brackets, a long unclosed bracket, a division by zero
+    lines = ["- a = 10⁹⁹⁹⁹⁹⁹⁹⁹ = 1", "- b = " + "(" * 150 + "1" + ")" * 150 + " = 1",
+             "- c = (" + "1 + " * 5000 + "= 2", "- d = 1/0 = 3", "- e = 2^99999999 = 4"]
+    base = PAGE.read_text(encoding="utf-8")
+    text = base.replace(bench.THETA, bench.THETA + "\n".join(lines) * 20 + "\n")
+    t0 = time.perf_counter()
+    r = bench.read(cat, text)
+    assert time.perf_counter() - t0 < 10, r
