@@ -55,7 +55,8 @@ def check_page(page) -> None:
 def cmd_report(args) -> int:
     from . import parallel, report
     rows = _select_rows(args.only, args.oracle)
-    jobs = parallel.effective_jobs(args.jobs, len(rows))
+    jobs = parallel.effective_jobs(args.jobs, len(rows), backend=args.backend)
+    client = parallel.dask_client(args.scheduler, workers=jobs) if args.backend == "dask" else None
     seed = args.seed if args.seed is not None else (
         profiles.DEFAULT_SEED if args.profile == "thorough" else None)
     # everything the run needs is checked before the long work starts
@@ -71,7 +72,9 @@ def cmd_report(args) -> int:
     with OutputSet(args.out_dir, wait=args.wait, command="nnconf report") as out:
         results = report.run(rows, profile=args.profile, seed=seed,
                              progress=progress_wrapper("checks", not args.no_progress),
-                             argv=sys.argv[1:], jobs=jobs, cache=cache)
+                             argv=sys.argv[1:], jobs=jobs, cache=cache, backend=args.backend)
+        if client is not None:
+            results["provenance"]["dask"] = parallel.describe(client)
         results["provenance"]["configuration"] = {"file": args.config_file, "settings": args.configuration}
         if dataset is not None:
             from . import mnist_report
@@ -141,6 +144,11 @@ def cmd_list(args) -> int:
     return EXIT_OK
 
 
+def parallel_backends() -> tuple[str, ...]:
+    from .parallel import BACKENDS
+    return BACKENDS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = opt.Parser(
         prog="nnconf",
@@ -179,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--jobs", type=opt.integer(1), default=None,
                      help="processes for the checks (default: the CPU count; capped by the CPUs and "
                           "the rows; 1 runs them here); the results do not depend on it")
+    rep.add_argument("--backend", choices=parallel_backends(), default="loky",
+                     help="where the rows run: 'loky' (default: --jobs processes on this machine) or "
+                          "'dask' (a dask.distributed cluster, see --scheduler; pip install 'nnconf[dask]')")
+    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="with --backend dask: the scheduler's address (tcp://host:8786); without it a "
+                          "local cluster of --jobs worker processes is started")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.add_argument("--no-figures", action="store_true",
                      help="skip the activation, error and optimizer figures (about 10 s)")
