@@ -263,12 +263,12 @@ def test_empty_inputs(name):
 
 
 # ------------------------------------------------------------------ NaN in, NaN out
-def _with_nan(case: Case, position):
-    """``case`` with a NaN at the first entry of input ``position`` (an index into the
-    positional inputs, or ``"cotangent"``)."""
+def _with_nan(case: Case, position, index):
+    """``case`` with a NaN at ``index`` of input ``position`` (an index into the positional
+    inputs, or ``"cotangent"``)."""
     def poison(a):
         a = np.array(a, dtype=np.float64, copy=True)
-        a[(0,) * a.ndim] = NAN
+        a[index] = NAN
         return a
     if position == "cotangent":
         return Case(case.args, poison(case.cotangent), case.kwargs)
@@ -278,25 +278,39 @@ def _with_nan(case: Case, position):
 
 
 def nan_positions(case: Case):
-    arrays = [i for i, a in enumerate(case.args) if np.size(a) > 0 and np.ndim(a) > 0]
-    return arrays + (["cotangent"] if case.cotangent is not None else [])
+    """(input, index) pairs: the first and the last entry of every array input."""
+    inputs = [i for i, a in enumerate(case.args) if np.size(a) > 0 and np.ndim(a) > 0]
+    inputs += ["cotangent"] if case.cotangent is not None else []
+    for position in inputs:
+        shape = np.shape(case.cotangent if position == "cotangent" else case.args[position])
+        for flat in sorted({0, int(np.prod(shape)) - 1}):
+            yield position, np.unravel_index(flat, shape)
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: f"{c.id}={c.reference}")
 def test_nan_in_nan_out(check):
     case = drawn(check)
     clean = np.asarray(check.compute_reference(case), dtype=float)
-    for position in nan_positions(case):
-        where = f"{check.reference} with a NaN in input {position} ({check.id})"
+    for position, index in nan_positions(case):
+        where = f"{check.reference} with a NaN in input {position} at {index} ({check.id})"
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            out = np.asarray(check.compute_reference(_with_nan(case, position)), dtype=float)
+            out = np.asarray(check.compute_reference(_with_nan(case, position, index)), dtype=float)
         given = np.asarray(case.cotangent if position == "cotangent" else case.args[position])
         assert np.isnan(out).any(), f"{where}: no NaN in the result {out!r}"
         if out.shape == given.shape:  # elementwise or per row: NaN at the NaN, other rows as before
-            assert np.isnan(out[(0,) * out.ndim]), f"{where}: {out!r}"
+            assert np.isnan(out[index]), f"{where}: {out!r}"
             if out.ndim >= 2:
-                assert np.array_equal(out[1:], clean[1:], equal_nan=True), f"{where}: other rows changed"
+                others = np.arange(out.shape[0]) != index[0]
+                assert np.array_equal(out[others], clean[others], equal_nan=True), f"{where}: other rows changed"
+
+
+def test_cross_entropy_of_a_nan_probability_is_nan_whatever_the_label():
+    # 0·log 0 = 0 is about p = 0: a NaN prediction where the label is 0 is still NaN (torch.xlogy)
+    from reference import losses as L
+    p, y = np.array([[NAN, 1.0]]), np.array([[0.0, 1.0]])
+    for eps in (None, L.PAGE_CE_CLIP):
+        assert np.isnan(L.cross_entropy(p, y, eps=eps)) and np.isnan(L.cross_entropy_grad(p, y, eps=eps)[0, 0])
 
 
 # ------------------------------------------------------------------ the softmax JVP's exactness
