@@ -104,7 +104,8 @@ def read_idx_stream(path: Path, stream, *, magic: int, dims: tuple | None = None
                     what: str = "") -> tuple[np.ndarray, str]:
     """The unsigned-byte IDX array of the (uncompressed) binary ``stream``, validated, and the
     SHA-256 of its bytes. The header comes first; its dimensions (``dims`` when given) fix the
-    size read; one byte more is read to tell trailing data, and nothing beyond it."""
+    size read; one byte more is read to tell trailing data, and nothing beyond it. ``what``
+    qualifies the byte counts in the messages (``" after decompression"``)."""
     sha = hashlib.sha256()
     head = _read(stream, 4, sha)
     if len(head) < 4:

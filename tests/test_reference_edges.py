@@ -344,25 +344,3 @@ def test_contract_mutant_is_caught(mutant, monkeypatch):
         except Exception as exc:  # an assertion, or the crash the contract forbids
             caught.append(f"{label}: {type(exc).__name__}")
     assert caught, f"no contract test catches the planted bug in {mutant.target}: {mutant.description}"
-
-
-# ------------------------------------------------------------------ the docstring's framework facts
-def test_frameworks_disagree_at_nan_as_the_docstring_says():
-    # reference/activations.py: torch gives ReLU′(NaN) = 1, Leaky ReLU′(NaN) = α; JAX 0 and α;
-    # scikit-learn's DERIVATIVES['relu'] leaves 1. Hence no framework convention to follow.
-    from oracles.base import disabled
-    if {"torch", "jax"} & disabled():  # the mutation run turns JAX off (NNCONF_DISABLE)
-        pytest.skip(f"NNCONF_DISABLE={','.join(sorted(disabled()))}")
-    torch = pytest.importorskip("torch")
-    jax = pytest.importorskip("jax")
-    from sklearn.neural_network import _base
-
-    import oracles.jax_oracle  # noqa: F401  (float64 on)
-    x = torch.tensor([NAN], dtype=torch.float64, requires_grad=True)
-    grads = [torch.autograd.grad(f(x).sum(), x)[0].item() for f in (torch.relu, torch.nn.functional.leaky_relu)]
-    assert grads == [1.0, 0.01]
-    assert [float(jax.grad(f)(NAN)) for f in (jax.nn.relu, jax.nn.leaky_relu)] == [0.0, 0.01]
-    z, delta = np.array([NAN]), np.ones(1)
-    _base.ACTIVATIONS["relu"](z)
-    _base.DERIVATIVES["relu"](z, delta)
-    assert delta.tolist() == [1.0]

@@ -1,5 +1,6 @@
 """Issue 11's reproductions of the reference's defects, which PyTorch's own OpInfo sample and
-reference inputs found with mpmath as the arbiter. Each test failed before the fix (noted).
+reference inputs found with mpmath as the arbiter. Each test failed before the fix (noted),
+except the last, which pins what the frameworks do at NaN, as the NaN policy's docstring says.
 
 The general contracts these are instances of (every registry function on empty inputs, NaN
 for every check, the JVP in the exactness table) are in ``test_reference_edges.py``.
@@ -77,3 +78,24 @@ def test_kink_derivatives_at_nan_are_nan():
     for f, rest in ((A.relu_grad, [0.0, 0.0, 1.0]), (A.leaky_relu_grad, [0.01, 0.01, 1.0])):
         out = f(x)
         assert np.isnan(out[0]) and out[1:].tolist() == rest, (f.__name__, out)
+
+
+def test_frameworks_disagree_at_nan_as_the_docstring_says():
+    # reference/activations.py: torch gives ReLU′(NaN) = 1, Leaky ReLU′(NaN) = α; JAX 0 and α;
+    # scikit-learn's DERIVATIVES['relu'] leaves 1. Hence no framework convention to follow.
+    from oracles.base import disabled
+    if {"torch", "jax"} & disabled():  # the mutation run turns JAX off (NNCONF_DISABLE)
+        pytest.skip(f"NNCONF_DISABLE={','.join(sorted(disabled()))}")
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    from sklearn.neural_network import _base
+
+    import oracles.jax_oracle  # noqa: F401  (float64 on)
+    x = torch.tensor([np.nan], dtype=torch.float64, requires_grad=True)
+    grads = [torch.autograd.grad(f(x).sum(), x)[0].item() for f in (torch.relu, torch.nn.functional.leaky_relu)]
+    assert grads == [1.0, 0.01]
+    assert [float(jax.grad(f)(np.nan)) for f in (jax.nn.relu, jax.nn.leaky_relu)] == [0.0, 0.01]
+    z, delta = np.array([np.nan]), np.ones(1)
+    _base.ACTIVATIONS["relu"](z)
+    _base.DERIVATIVES["relu"](z, delta)
+    assert delta.tolist() == [1.0]
