@@ -14,7 +14,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, interrupts, profiles
+from . import __version__, config, interrupts, profiles
 from . import options as opt
 from .audit.catalogue import CatalogueError
 from .audit.page import PageError
@@ -61,7 +61,7 @@ def cmd_report(args) -> int:
     check_page(args.page)
     if args.page:
         from .audit import catalogue
-        catalogue.load(None)
+        catalogue.load(args.claims)
     dataset = None
     if args.mnist_epochs > 0:
         from . import mnist_report
@@ -70,6 +70,7 @@ def cmd_report(args) -> int:
         results = report.run(rows, profile=args.profile, seed=seed,
                              progress=progress_wrapper("checks", not args.no_progress),
                              argv=sys.argv[1:], jobs=jobs)
+        results["provenance"]["configuration"] = {"file": args.config_file, "settings": args.configuration}
         if dataset is not None:
             from . import mnist_report
             results["mnist"] = mnist_report.for_report(
@@ -82,7 +83,7 @@ def cmd_report(args) -> int:
             from .audit import audit as audit_mod
             from .audit.commands import run_audit
             section, records = run_audit(SimpleNamespace(
-                claims=None, page=args.page, run_listings=False, listing_timeout=900.0,
+                claims=args.claims, page=args.page, run_listings=False, listing_timeout=900.0,
                 mnist_dir=args.mnist_dir, results=None, train=False, no_progress=args.no_progress),
                 mnist_section=results.get("mnist"), checks=results["checks"])
             results["claims"] = records
@@ -98,8 +99,14 @@ def cmd_report(args) -> int:
             results["figures"] = figures.make_all(results, out.dir)
         report.write(results, out.dir)
         paths = out.commit()
+    _report_summary(results, paths, args)
+    return EXIT_FAIL if report.failed(results) else EXIT_OK
+
+
+def _report_summary(results: dict, paths: list[Path], args) -> None:
+    """The report's last words: counts, failures, the page's verdicts, where the HTML is."""
     s = results["summary"]
-    print(f"{s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
+    print(f"checks: {s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
           f"{s['skipped']} skipped")
     for c in results["checks"]:
         if c["status"] == "fail":
@@ -107,8 +114,16 @@ def cmd_report(args) -> int:
     if results.get("claims_summary"):
         print("page claims: " + ", ".join(f"{n} {v}" for v, n in results["claims_summary"].items() if n)
               + " (`nnconf audit` gates on them)")
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return EXIT_FAIL if report.failed(results) else EXIT_OK
+    elif not args.page:
+        print("page claims: not audited (no page configured: --page, $NNCONF_PAGE or [tool.nnconf] page)")
+    m = results.get("mnist")
+    if m:
+        judged = [v["verdict"] for v in m.get("verdicts", [])]
+        print(f"MNIST: {m['dataset']}" + (f"; page's curve: {judged.count('reproduced')} of {len(judged)} "
+                                          "points reproduced" if judged else ""))
+    html = next((p for p in paths if p.name == "conformance.html"), None)
+    print(f"wrote {len(paths)} files to {paths[0].parent if paths else args.out_dir}"
+          + (f"; open {html}" if html else ""))
 
 
 def cmd_mnist(args) -> int:
@@ -141,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and gradients, page settings and framework defaults) under a hypothesis "
                     "profile and write the conformance report. A framework that is not "
                     "installed gives 'skipped' rows with the reason.")
-    rep.add_argument("--profile", default="thorough", choices=sorted(profiles.PROFILES),
+    rep.add_argument("--profile", default=None, choices=sorted(profiles.PROFILES),
                      help="hypothesis profile: 'thorough' (default, 200 examples per row), "
                           "'ci' (derandomised, 40), 'mutation' (25, no shrinking)")
     rep.add_argument("--seed", type=int, default=None,
@@ -152,21 +167,24 @@ def build_parser() -> argparse.ArgumentParser:
                           "e.g. --only 'act.gelu*'")
     rep.add_argument("--oracle", action="append", choices=["torch", "jax", "sklearn"],
                      help="run only these oracles (repeatable)")
-    rep.add_argument("--out-dir", type=opt.directory, default="reports",
+    rep.add_argument("--out-dir", type=opt.directory, default=None,
                      help="where to write (default: reports); the files of a run are staged and "
                           "moved into place together")
     rep.add_argument("--wait", action="store_true",
                      help="if another nnconf run is writing to --out-dir, wait for it instead of "
                           "stopping with an error")
-    rep.add_argument("--jobs", type=opt.integer(1), default=os.cpu_count() or 1,
+    rep.add_argument("--jobs", type=opt.integer(1), default=None,
                      help="processes for the checks (default: the CPU count; capped by the CPUs and "
                           "the rows; 1 runs them here); the results do not depend on it")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.add_argument("--no-figures", action="store_true",
                      help="skip the activation, error and optimizer figures (about 10 s)")
-    rep.add_argument("--page", type=opt.file, default=os.environ.get("NNCONF_PAGE") or None,
+    rep.add_argument("--page", type=opt.file, default=None,
                      help="the page (Markdown): its printed MNIST output is judged and its claims "
-                          "audited into the report (default: $NNCONF_PAGE)")
+                          "audited into the report (default: $NNCONF_PAGE, then [tool.nnconf] page)")
+    rep.add_argument("--claims", type=opt.file, default=None,
+                     help="claims catalogue for the page's audit (default: $NNCONF_CLAIMS, then "
+                          "[tool.nnconf] claims, then the bundled claims.toml)")
     rep.add_argument("--mnist-epochs", type=opt.integer(0), default=20,
                      help="epochs of the MNIST section (default 20, the page's; 0 skips it)")
     rep.add_argument("--mnist-seeds", type=opt.integer(1), default=5,
@@ -174,8 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--mnist-float32-epochs", type=opt.integer(0), default=2,
                      help="epochs of the float32 drift run (default 2; 0 skips it)")
     rep.add_argument("--mnist-dir", type=opt.directory, default=None,
-                     help="directory with the MNIST IDX files (default: $NNCONF_MNIST_DIR); when one "
-                          "is given it must be valid: no fallback then")
+                     help="directory with the MNIST IDX files (default: $NNCONF_MNIST_DIR, then "
+                          "[tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     rep.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
     rep.set_defaults(func=cmd_report)
 
@@ -202,16 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
                     help="frameworks to run (repeatable; default all)")
     mn.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     mn.add_argument("--mnist-dir", type=opt.directory, default=None,
-                    help="directory with the four IDX files (gz or raw; default: $NNCONF_MNIST_DIR); "
-                         "when one is given it must be valid: no fallback then")
+                    help="directory with the four IDX files (gz or raw; default: $NNCONF_MNIST_DIR, "
+                         "then [tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     mn.add_argument("--offline", action="store_true", help="no download, no fetch_openml")
     mn.add_argument("--digits", action="store_true",
                     help="use scikit-learn's bundled digits (fallback; not MNIST)")
     mn.add_argument("--page", type=opt.file, default=None,
-                    help="the page (Markdown) whose printed expected output is judged")
+                    help="the page (Markdown) whose printed expected output is judged (default: "
+                         "$NNCONF_PAGE, then [tool.nnconf] page)")
     mn.add_argument("--fail-on-claims", action="store_true",
                     help="exit 1 when a printed point is not reproduced")
-    mn.add_argument("--out-dir", type=opt.directory, default="reports",
+    mn.add_argument("--out-dir", type=opt.directory, default=None,
                     help="where to write (default: reports); both files are moved into place together")
     mn.add_argument("--wait", action="store_true",
                     help="wait for another nnconf run writing to --out-dir instead of stopping")
@@ -279,9 +298,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 from oracles.base import disabled
                 disabled()  # NNCONF_DISABLE names known frameworks, for every command
+                config.apply(args)  # flags, then NNCONF_*, then [tool.nnconf], then defaults
                 return args.func(args)
             except (UsageError, OSError, ValueError, DataError, CatalogueError, PageError,
-                    OutputError) as exc:
+                    OutputError, config.ConfigError) as exc:
                 if args.debug:
                     traceback.print_exc()
                 _error(str(exc) if not isinstance(exc, OSError) or not exc.filename
