@@ -176,8 +176,7 @@ class _Validator:
         return raw
 
 
-def _test(v: _Validator, where: tuple, raw, experiment: str, *, judged: bool) -> Test:
-    name = ".".join(str(p) for p in where)
+def _test(v: _Validator, where: tuple, name: str, raw, experiment: str, *, judged: bool) -> Test:
     v.keys(where, name, raw, TEST_KEYS if judged else TEST_KEYS - {"claim", "threshold"},
            ("quantity", "effect", "claim", "threshold") if judged else ("quantity", "effect"))
     q = v.value(where + ("quantity",), f"{name}.quantity", raw["quantity"], str)
@@ -239,7 +238,7 @@ def load(path=None) -> Catalogue:
     rows, seen = [], set()
     for i, raw in enumerate(rows_raw):
         where = ("row", i)
-        v.keys(where, f"row {i + 1}", raw, ROW_KEYS,
+        v.keys(where, f"row {raw.get('id', i + 1)!r}", raw, ROW_KEYS,
                ("id", "locate", "experiment", "mistake", "fix", "symptom", "fix_effect"))
         rid = v.value(where + ("id",), "id", raw["id"], str, lambda s: None if ID.match(s) else
                       "must be lower-case letters, digits and '_'")
@@ -261,7 +260,7 @@ def load(path=None) -> Catalogue:
             items = v.tables(where + (key,), f"{rid}.{key}", raw.get(key, []))
             if judged and not items:
                 v.fail(where + (key,), f"{rid}.{key}: at least one test is needed")
-            tests[key] = tuple(_test(v, where + (key, j), t, exp, judged=judged)
+            tests[key] = tuple(_test(v, where + (key, j), f"{rid}.{key}[{j + 1}]", t, exp, judged=judged)
                                for j, t in enumerate(items))
         settings = []
         for j, s in enumerate(v.tables(where + ("setting",), f"{rid}.setting", raw.get("setting", []))):
