@@ -179,13 +179,16 @@ def test_every_experiment_runs_on_a_tiny_configuration(tiny_section):
     assert all(r["verdict"] == "unverifiable" and "the rule needs at least 5" in r["explanation"]
                for r in recs)  # one seed: measured, never judged
     by_id = {row["id"]: row for row in section["rows"]}
-    base = by_id["lr_high"]["arms"]["main:fixed"]["seeds"]["0"]
+
+    def arm(row_id, role):
+        return section["arms"][by_id[row_id]["arms"][role]]["seeds"]["0"]
+    base = arm("lr_high", "main:fixed")
     assert base["steps"] == 4 and len(base["eval_pred_counts"]) == 10 and math.isfinite(base["train_loss"])
     assert by_id["no_bias"]["arms"]["main:fixed"] == by_id["lr_high"]["arms"]["main:fixed"]  # shared arm
-    cases = by_id["shapes"]["arms"]["main:mistake"]["seeds"]["0"]["cases"]
+    cases = arm("shapes", "main:mistake")["cases"]
     assert {c["framework"] for c in cases} >= {"reference"} and len(cases) % 5 == 0
     assert all(c["outcome"] == "raises" for c in cases if c["framework"] == "reference")
-    labels = by_id["integer_labels"]["arms"]["main:fixed"]["seeds"]["0"]["cases"]
+    labels = arm("integer_labels", "main:fixed")["cases"]
     assert all(c["outcome"] in ("correct", "raises", "skipped") for c in labels)
     printed = {r["id"]: r["printed"] for r in recs}
     assert printed["pitfalls.lr_high.symptom"] and printed["pitfalls.lr_high.fix"]  # read from the page

@@ -71,12 +71,12 @@ def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False
     finally:
         close()
     scale = scale_text(settings)
-    recs = records.make(cat, result["rows"], scale=scale, page=page_obj)
+    recs = records.make(cat, result["rows"], result["arms"], scale=scale, page=page_obj)
     out = Path(out_dir)
-    figs = {"pitfalls": figures.figure(result["rows"], recs, out).name}
+    figs = {"pitfalls": figures.figure(result["rows"], result["arms"], recs, out).name}
     if panels:
         for row in result["rows"]:
-            figs[f"pitfalls-{row['id']}"] = figures.panel(row, recs, out).name
+            figs[f"pitfalls-{row['id']}"] = figures.panel(row, result["arms"], recs, out).name
     return finite({
         "schema": catalogue.SCHEMA, "section": cat.section, "records": recs, "summary": summary(recs),
         "figures": figs, "settings": {**asdict(settings), "rule": cat.rule, "base": cat.base,
@@ -84,7 +84,7 @@ def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False
         "catalogue": {"path": cat.path, "sha256": cat.sha256},
         "data": {"dataset": ds.name, "provenance": ds.provenance},
         "page": str(page) if page is not None else None,
-        "frameworks": result["frameworks"], "rows": result["rows"],
+        "frameworks": result["frameworks"], "rows": result["rows"], "arms": result["arms"],
         "seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
         "cache_key": experiments.cache_key(cat, settings, ds.provenance)})
 

@@ -159,39 +159,50 @@ def _round(x, digits: int = 5):
     return x
 
 
-def _summary(row: Row, obs_by_key: dict, seeds) -> dict:
-    """What the figures and the JSON keep of each arm: per seed, the loss curve and the final
-    figures (training: no raw batch losses), or the calls' outcomes (frameworks: every case of
-    the first seed, then each seed's outcomes and relative errors)."""
-    arms = {}
+def arm_id(experiment: str, arm: dict) -> str:
+    """A readable id of an arm, e.g. ``training/bias=True,inputs=scaled,lr=0.1,order=shuffled``."""
+    return f"{experiment}/" + ",".join(f"{k}={'+'.join(v) if isinstance(v, list) else v}"
+                                       for k, v in sorted(arm.items()))
+
+
+def _summary(row: Row, obs_by_key: dict, seeds, arms: dict) -> dict:
+    """Each of the row's arms once in ``arms`` (shared arms are shared) with what the figures
+    and the JSON keep of it: per seed, the loss curve and the final figures (training: no raw
+    batch losses), or the calls' outcomes (frameworks: every case of the first seed, then each
+    seed's outcomes and relative errors). Returns ``{"<setting>:<role>": arm id}``."""
+    roles = {}
     for name, _, mistake_arm, fixed_arm in arm_pairs(row):
         for role, arm in (("mistake", mistake_arm), ("fixed", fixed_arm)):
+            roles[f"{name}:{role}"] = aid = arm_id(row.experiment, arm)
+            if aid in arms:
+                continue
             per_seed = obs_by_key[_key(arm)]
             if row.experiment == "training":
                 keep = {str(s): _round({k: v for k, v in per_seed[s].items() if k != "batch_losses"})
                         for s in seeds}
-                arms[f"{name}:{role}"] = {"arm": arm, "seeds": keep}
+                arms[aid] = {"arm": arm, "seeds": keep}
             else:
                 first = per_seed[seeds[0]]
-                arms[f"{name}:{role}"] = {
-                    "arm": arm, "seeds": {str(seeds[0]): _round(first)},
-                    "outcomes_by_seed": {str(s): [[c["outcome"], _round(c.get("rel_error"))]
-                                                  for c in per_seed[s]["cases"]] for s in seeds}}
-    return arms
+                arms[aid] = {"arm": arm, "seeds": {str(seeds[0]): _round(first)},
+                             "outcomes_by_seed": {str(s): [[c["outcome"], _round(c.get("rel_error"))]
+                                                           for c in per_seed[s]["cases"]] for s in seeds}}
+    return roles
 
 
 def run(cat: Catalogue, ds, settings: Settings, *, progress=None) -> dict:
-    """Observe, judge and summarise every row; the JSON-able results (no records yet)."""
+    """Observe, judge and summarise every row; the JSON-able results (no records yet):
+    ``rows`` (each row's settings, tests and verdicts; its ``arms`` name entries of ``arms``)
+    and ``arms`` (each arm once, with its per-seed figures)."""
     started, cpu = time.perf_counter(), time.process_time()
     obs = observe(cat, ds, settings, progress=progress)
-    rows = []
+    rows, arms = [], {}
     for row in cat.rows:
         judged = judge_row(row, obs[row.id], settings, cat.rule)
-        judged["arms"] = _summary(row, obs[row.id], settings.seeds)
+        judged["arms"] = _summary(row, obs[row.id], settings.seeds, arms)
         rows.append(judged)
     versions = {}
     for name in frameworks.LOSS_FRAMEWORKS[1:]:
         mod = frameworks.framework(name)
         versions[name] = mod if isinstance(mod, str) else mod.VERSION
-    return {"rows": rows, "frameworks": versions,
+    return {"rows": rows, "arms": arms, "frameworks": versions,
             "seconds": time.perf_counter() - started, "cpu_seconds": time.process_time() - cpu}

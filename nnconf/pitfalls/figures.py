@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+SHORT = {"softmax_cross_entropy": "softmax_ce", "softmax_cross_entropy_with_integer_labels": "softmax_ce_int",
+         "cross_entropy": "cross_entropy", "log_loss": "log_loss"}
 COLORS = {"mistake": "#c0392b", "fixed": "#2471a3"}
 OUTCOME_COLORS = {"raises": "#f5b041", "correct": "#58d68d", "wrong": "#e74c3c", "skipped": "#d5d8dc"}
 
@@ -51,12 +53,12 @@ def _title(ax, row: dict, verdicts: dict) -> None:
                  fontsize=9)
 
 
-def _curves(ax, row: dict) -> None:
-    for key, arm in row["arms"].items():
+def _curves(ax, row: dict, arms: dict) -> None:
+    for key, aid in row["arms"].items():
         setting, role = key.split(":")
-        seeds = list(arm["seeds"].values())
-        steps = np.asarray(seeds[0]["curve"]["step"])
+        seeds = list(arms[aid]["seeds"].values())
         losses = np.array([s["curve"]["loss"] for s in seeds])
+        steps = seeds[0]["curve"]["window"] * np.arange(1, losses.shape[1] + 1)
         main = setting == "main"
         label = f"{role}" if main else f"{role}, {setting}"
         ax.plot(steps, losses.mean(0), color=COLORS[role], lw=1.6 if main else 1.0,
@@ -69,20 +71,20 @@ def _curves(ax, row: dict) -> None:
     ax.set_ylabel("batch loss (window mean)", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=6, loc="upper right")
+    ax.legend(fontsize=6, loc="best")
 
 
-def _grid(ax, row: dict) -> None:
+def _grid(ax, row: dict, arms: dict) -> None:
     """Outcome grid of a framework row: rows = planted mistake or call × label form."""
     cells, ylabels, xlabels = {}, [], []
     for key in ("main:mistake", "main:fixed"):
-        arm = row["arms"].get(key)
-        if arm is None:
+        if key not in row["arms"]:
             continue
+        arm = arms[row["arms"][key]]
         first = next(iter(arm["seeds"].values()))
         for c in first["cases"]:
             y = (f"{c.get('mistake') or 'correct shapes'}" if "mistake" in c
-                 else f"{c['labels']} {c['call'].split('.')[-1]}")
+                 else f"{SHORT.get(c['call'].split('.')[-1], c['call'].split('.')[-1])} {c['labels']}")
             x = c["framework"]
             if y not in ylabels:
                 ylabels.append(y)
@@ -96,8 +98,7 @@ def _grid(ax, row: dict) -> None:
                 continue
             text = {"raises": "raises", "correct": "ok", "skipped": "n/a"}.get(c["outcome"])
             if c["outcome"] == "wrong":
-                text = f"wrong\nrel. err. {c['rel_error']:.2g}" + ("\n(warns)" if c.get("warnings")
-                                                                      else "\n(silent)")
+                text = f"wrong, err {c['rel_error']:.2g}\n" + ("warns" if c.get("warnings") else "silent")
             if c.get("trace_differs"):
                 text += " · trace"
             ax.add_patch(_rect(j, i, OUTCOME_COLORS[c["outcome"]]))
@@ -124,9 +125,9 @@ def _rect(x, y, color):
     return Rectangle((x + 0.03, y + 0.05), 0.94, 0.9, color=color, lw=0)
 
 
-def draw(ax, row: dict, verdicts: dict) -> None:
-    """One row's panel on ``ax``."""
-    (_curves if row["experiment"] == "training" else _grid)(ax, row)
+def draw(ax, row: dict, verdicts: dict, arms: dict) -> None:
+    """One row's panel on ``ax`` (``arms``: the section's arms, by id)."""
+    (_curves if row["experiment"] == "training" else _grid)(ax, row, arms)
     _title(ax, row, verdicts)
 
 
@@ -135,11 +136,11 @@ def _verdicts(records: list[dict], row_id: str) -> dict:
             if r["id"].rsplit(".", 2)[-2] == row_id}
 
 
-def panel(row: dict, records: list[dict], directory) -> Path:
+def panel(row: dict, arms: dict, records: list[dict], directory) -> Path:
     """Write ``pitfalls-<row id>.png`` into ``directory``; returns its path."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(5.2, 3.4))
-    draw(ax, row, _verdicts(records, row["id"]))
+    fig, ax = plt.subplots(figsize=(5.2, 4.2 if row["experiment"] == "integer_labels" else 3.4))
+    draw(ax, row, _verdicts(records, row["id"]), arms)
     fig.tight_layout()
     try:
         return save(fig, Path(directory) / f"pitfalls-{row['id']}.png")
@@ -147,7 +148,8 @@ def panel(row: dict, records: list[dict], directory) -> Path:
         plt.close(fig)
 
 
-def figure(rows: list[dict], records: list[dict], directory, *, name: str = "pitfalls.png") -> Path:
+def figure(rows: list[dict], arms: dict, records: list[dict], directory, *,
+           name: str = "pitfalls.png") -> Path:
     """Every row's panel in one image (``pitfalls.png``)."""
     plt = _plt()
     n = len(rows)
@@ -155,13 +157,13 @@ def figure(rows: list[dict], records: list[dict], directory, *, name: str = "pit
     nrows = -(-n // cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 3.4 * nrows), squeeze=False)
     for ax, row in zip(axes.ravel(), rows, strict=False):
-        draw(ax, row, _verdicts(records, row["id"]))
+        draw(ax, row, _verdicts(records, row["id"]), arms)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     if n < axes.size:
         _legend(axes.ravel()[n])
     fig.tight_layout()
     try:
-        return save(fig, Path(directory) / name)
+        return save(fig, Path(directory) / name, dpi=90)
     finally:
         plt.close(fig)

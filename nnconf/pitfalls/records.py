@@ -64,9 +64,9 @@ def _explain(tests: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def _calls(row: dict) -> str:
+def _calls(row: dict, arms: dict) -> str:
     """The framework rows' outcomes, call by call (the first seed; and whether they vary by seed)."""
-    arm = row["arms"]["main:mistake"]
+    arm = arms[row["arms"]["main:mistake"]]
     first = next(iter(arm["seeds"].values()))["cases"]
     varies = any([o for o, _ in s] != [c["outcome"] for c in first]
                  for s in arm["outcomes_by_seed"].values())
@@ -89,15 +89,15 @@ def _calls(row: dict) -> str:
                                           ", the same for every seed") + "): " + "; ".join(out))
 
 
-def _frameworks(row: dict) -> list[str]:
+def _frameworks(row: dict, arms: dict) -> list[str]:
     if row["experiment"] == "training":
         return ["reference"]
-    cases = next(iter(row["arms"]["main:mistake"]["seeds"].values()))["cases"]
+    cases = next(iter(arms[row["arms"]["main:mistake"]]["seeds"].values()))["cases"]
     return sorted({c["framework"] for c in cases if c["outcome"] != "skipped"})
 
 
-def make(cat, judged: list[dict], *, scale: str, page=None) -> list[dict]:
-    """Two records per row (symptom, fix) from :func:`experiments.run`'s rows."""
+def make(cat, judged: list[dict], arms: dict, *, scale: str, page=None) -> list[dict]:
+    """Two records per row (symptom, fix) from :func:`experiments.run`'s rows and arms."""
     table = page_rows(page, cat.section) if page is not None else {}
     out = []
     for row_def, row in zip(cat.rows, judged, strict=True):
@@ -113,7 +113,7 @@ def make(cat, judged: list[dict], *, scale: str, page=None) -> list[dict]:
             if reported and part == "symptom":
                 explanation += " Also measured: " + _computed(reported) + "."
             if row["experiment"] != "training" and part == "symptom":
-                explanation += " " + _calls(row) + "."
+                explanation += " " + _calls(row, arms) + "."
             scope = []
             for s in others:
                 scope.append({"setting": s["setting"], "note": s["note"], "verdict": s[part],
@@ -138,6 +138,6 @@ def make(cat, judged: list[dict], *, scale: str, page=None) -> list[dict]:
                 "what": f"{claim_text}: " + " and ".join(
                     f"{_test_text(t)} {stats.SYMBOL[t['claim']]} {stats.fmt(t['threshold'])}" for t in tests),
                 "printed": printed, "computed": _computed(tests), "verdict": verdict,
-                "explanation": explanation, "page_line": line, "frameworks": _frameworks(row),
+                "explanation": explanation, "page_line": line, "frameworks": _frameworks(row, arms),
                 "scale": scale, "tests": tests, "settings": scope})
     return out

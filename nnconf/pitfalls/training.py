@@ -81,15 +81,15 @@ def _forward_probs(params, x, chunk: int = 2048) -> np.ndarray:
                            for i in range(0, len(x), chunk)])
 
 
-def curve(losses: np.ndarray, points: int = 60) -> tuple[list, list]:
-    """The batch losses averaged over consecutive windows (about ``points`` of them), as
-    (window end step, mean) lists; non-finite losses count as the clipped loss's bound."""
+def curve(losses: np.ndarray, points: int = 60) -> dict:
+    """The batch losses averaged over consecutive windows of ``window`` steps (about ``points``
+    windows; window i ends at step (i + 1)·window); non-finite losses count as the clipped
+    loss's bound."""
     from .quantities import LOSS_BOUND
 
     ell = np.where(np.isfinite(losses), losses, LOSS_BOUND)
     w = max(1, len(ell) // points)
-    ends = list(range(w, len(ell) + 1, w))
-    return ends, [float(ell[e - w:e].mean()) for e in ends]
+    return {"window": w, "loss": [float(ell[e - w:e].mean()) for e in range(w, len(ell) + 1, w)]}
 
 
 def train(sub: Subset, arm: dict, *, seed: int, sizes, batch_size: int, epochs: int,
@@ -130,7 +130,6 @@ def train(sub: Subset, arm: dict, *, seed: int, sizes, batch_size: int, epochs: 
     ell = np.asarray(losses)
     pred_eval = np.argmax(np.nan_to_num(probs_eval, nan=0.0), axis=1)
     k = sizes[-1]
-    ends, means = curve(ell)
     return {
         "batch_losses": ell,
         "steps": len(ell), "steps_per_epoch": steps_per_epoch, "epochs": epochs,
@@ -143,5 +142,5 @@ def train(sub: Subset, arm: dict, *, seed: int, sizes, batch_size: int, epochs: 
         "eval_class_accuracy": [float(np.mean(pred_eval[sub.y_eval == c] == c))
                                 if np.any(sub.y_eval == c) else float("nan") for c in range(k)],
         "last_label": int(sub.y_train[perms[-1][-1]]),
-        "curve": {"step": ends, "loss": means},
+        "curve": curve(ell),
     }
