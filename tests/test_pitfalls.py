@@ -290,3 +290,16 @@ def test_command_writes_json_and_figure(tmp_path, capsys):
     assert (tmp_path / "pitfalls.png").stat().st_size > 0 and "pitfalls.lr_high.symptom" in out
     assert cli.main(["pitfalls", "--seeds", "1", "--epochs", "1", "--train-samples", "128", "--fail-on", "false",
                      "--mnist-dir", str(SHARED), "--out-dir", str(tmp_path), "--no-progress"]) == 0
+
+
+@needs_mnist
+def test_a_missing_framework_makes_the_framework_rows_unverifiable(mnist, monkeypatch):
+    monkeypatch.setenv("NNCONF_DISABLE", "torch")
+    cat = C.load()
+    rows = tuple(r for r in cat.rows if r.experiment != "training")
+    cat = dataclasses.replace(cat, rows=rows)
+    result = experiments.run(cat, mnist, tiny(cat, seeds=5))
+    recs = records.make(cat, result["rows"], result["arms"], scale="tiny")
+    assert {r["verdict"] for r in recs} == {"unverifiable"}
+    assert all(r["explanation"].startswith("unverifiable: not run in torch") for r in recs)
+    assert all("torch" not in r["frameworks"] for r in recs)

@@ -132,19 +132,29 @@ def evaluate(test: Test, mistake: dict, fixed: dict, seeds, rule: dict) -> dict:
     return out
 
 
+def missing_frameworks(obs: dict) -> list[str]:
+    """The frameworks a framework row could not run (not installed or disabled)."""
+    return sorted({c["framework"] for per_seed in obs.values() for o in per_seed.values()
+                   for c in o.get("cases", ()) if c["outcome"] == "skipped"})
+
+
 def judge_row(row: Row, obs: dict, settings: Settings, rule: dict) -> dict:
-    """Every setting of the row: its tests (symptom, fix, reported) and the two verdicts."""
-    result = []
+    """Every setting of the row: its tests (symptom, fix, reported) and the two verdicts. A
+    framework row that could not run in every framework is ``unverifiable``: its claim is
+    about all of them, and judging the rest would pass it silently."""
+    result, missing = [], missing_frameworks(obs)
     for name, note, mistake_arm, fixed_arm in arm_pairs(row):
         mistake, fixed = obs[_key(mistake_arm)], obs[_key(fixed_arm)]
         tests = {part: [evaluate(t, mistake, fixed, settings.seeds, rule) for t in getattr(row, part)]
                  for part in ("symptom", "fix_effect", "report")}
+        verdicts = {"symptom": stats.combine([t["verdict"] for t in tests["symptom"]]),
+                    "fix": stats.combine([t["verdict"] for t in tests["fix_effect"]])}
+        if missing:
+            verdicts = dict.fromkeys(verdicts, "unverifiable")
         result.append({"setting": name, "note": note, "mistake_arm": mistake_arm,
-                       "fixed_arm": fixed_arm, "tests": tests,
-                       "symptom": stats.combine([t["verdict"] for t in tests["symptom"]]),
-                       "fix": stats.combine([t["verdict"] for t in tests["fix_effect"]])})
+                       "fixed_arm": fixed_arm, "tests": tests, **verdicts})
     return {"id": row.id, "experiment": row.experiment, "mistake": row.mistake, "fix": row.fix,
-            "settings": result}
+            "missing_frameworks": missing, "settings": result}
 
 
 def _round(x, digits: int = 5):

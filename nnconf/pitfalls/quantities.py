@@ -39,7 +39,6 @@ class Quantity:
     label: str  # short, for tables and figure titles
     fn: Callable[..., Value]
     params: dict = field(default_factory=dict)  # name -> (type, default)
-    unit: str = ""
 
 
 def _losses(obs: dict) -> np.ndarray:
@@ -136,10 +135,10 @@ def wrong_loss(obs: dict) -> Value:
 
 
 QUANTITIES: dict[str, Quantity] = {q.name: q for q in (
-    Quantity("peak_loss", ("training",), "peak batch loss / ln 10", peak_loss, {}, "× chance"),
+    Quantity("peak_loss", ("training",), "peak batch loss / ln 10", peak_loss),
     Quantity("steps_to_level", ("training",), "steps to a loss level", steps_to_level,
-             {"level": (float, 1.0), "window": (int, 10)}, "steps"),
-    Quantity("final_train_loss", ("training",), "final training loss", final_train_loss, {}, "nats"),
+             {"level": (float, 1.0), "window": (int, 10)}),
+    Quantity("final_train_loss", ("training",), "final training loss", final_train_loss),
     Quantity("train_accuracy", ("training",), "final training accuracy", train_accuracy),
     Quantity("eval_accuracy", ("training",), "held-out accuracy", eval_accuracy),
     Quantity("last_class_share", ("training",), "share of predictions = last class seen",

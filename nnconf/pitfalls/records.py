@@ -109,6 +109,9 @@ def make(cat, judged: list[dict], arms: dict, *, scale: str, page=None) -> list[
             tests = main["tests"][tests_key]
             verdict = main[part]
             explanation = f"{_explain(tests)}. Scale: {scale}."
+            if row.get("missing_frameworks"):
+                explanation = (f"unverifiable: not run in {', '.join(row['missing_frameworks'])} (not "
+                               f"installed or disabled); measured in the others: " + explanation)
             reported = [t for t in main["tests"]["report"]]
             if reported and part == "symptom":
                 explanation += " Also measured: " + _computed(reported) + "."
