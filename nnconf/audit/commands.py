@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from nnconf.options import directory, positive_float
+
 from . import audit, catalogue, tables
 from .page import Page
 from .verdicts import FAILING, VERDICTS
@@ -72,13 +74,27 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
 
 
 def cmd_audit(args) -> int:
+    from contextlib import nullcontext
+
     from nnconf import provenance, report
+    from nnconf.output import OutputSet
     fail_on = parse_fail_on(args.fail_on)
+    # checked before the work: the page, the catalogue, the output directory (and its lock)
+    _page(args)
+    catalogue.load(args.claims)
+    writer = nullcontext() if args.no_write else OutputSet(args.out_dir, wait=args.wait,
+                                                           command="nnconf audit")
+    with writer as staged:
+        code = _audit_into(args, fail_on, staged, provenance, report)
+    return code
+
+
+def _audit_into(args, fail_on, staged, provenance, report) -> int:
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
     print(audit.table(records))
-    if args.out_dir:
+    if staged is not None:
         out = Path(args.out_dir)
         existing = out / "conformance.json"
         results = None
@@ -94,7 +110,8 @@ def cmd_audit(args) -> int:
         results["claims"] = records
         results["claims_summary"] = audit.summary(records)
         results["audit"] = section
-        paths = report.write(results, out)
+        report.write(results, staged.dir)
+        paths = staged.commit()
         print("wrote " + ", ".join(str(p) for p in paths))
     bad = audit.failing(records, fail_on)
     return 1 if bad else 0
@@ -135,7 +152,7 @@ def add_parsers(sub, os_environ) -> None:
     au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
     au.add_argument("--run-listings", action="store_true",
                     help="run the page's Python listings, each in a subprocess with a timeout")
-    au.add_argument("--listing-timeout", type=float, default=900.0,
+    au.add_argument("--listing-timeout", type=positive_float, default=900.0,
                     help="seconds per listing (default 900)")
     au.add_argument("--mnist-dir", default=os_environ.get("NNCONF_MNIST_DIR"),
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
@@ -148,8 +165,12 @@ def add_parsers(sub, os_environ) -> None:
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
     au.add_argument("--fail-on", default=",".join(FAILING),
                     help=f"verdicts that make the exit code 1 (default: {','.join(FAILING)})")
-    au.add_argument("--out-dir", default="reports",
-                    help="report directory to write the claims section into ('' to write nothing)")
+    au.add_argument("--out-dir", type=directory, default="reports",
+                    help="report directory to write the claims section into (default: reports)")
+    au.add_argument("--no-write", action="store_true",
+                    help="write no report files; only print the verdicts and set the exit code")
+    au.add_argument("--wait", action="store_true",
+                    help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
     au.set_defaults(func=cmd_audit)
 
