@@ -233,12 +233,31 @@ def test_records_fit_the_report_schema_and_fill_the_coverage(tiny_section):
     assert all(row["cells"][c] for c in ("reference", "torch", "jax", "sklearn", "claims")), row
 
 
-def test_stale_row_when_the_page_lost_it(tmp_path):
+@needs_mnist
+def test_a_missing_framework_makes_the_framework_rows_unverifiable(mnist, monkeypatch):
+    monkeypatch.setenv("NNCONF_DISABLE", "torch")
+    cat = C.load()
+    rows = tuple(r for r in cat.rows if r.experiment != "training")
+    cat = dataclasses.replace(cat, rows=rows)
+    result = experiments.run(cat, mnist, tiny(cat, seeds=5))
+    recs = records.make(cat, result["rows"], result["arms"], scale="tiny")
+    assert {r["verdict"] for r in recs} == {"unverifiable"}
+    assert all(r["explanation"].startswith("unverifiable: not run in torch") for r in recs)
+    assert all("torch" not in r["frameworks"] for r in recs)
+
+
+@needs_mnist
+def test_stale_row_when_the_page_lost_it(tiny_section):
+    cat, _, section = tiny_section
     page = Page("## 11. Common Pitfalls `[pitfalls]`\n| mistake | symptom | fix |\n|---|---|---|\n"
                 "| learning rate too high | loss explodes | reduce LR |\n")
-    table = records.page_rows(page, "pitfalls")
-    assert table["learning rate too high"] == (["learning rate too high", "loss explodes", "reduce LR"], 4)
-    assert "forgetting bias" not in table
+    assert records.page_rows(page, "pitfalls")["learning rate too high"] == (
+        ["learning rate too high", "loss explodes", "reduce LR"], 4)
+    recs = {r["id"]: r for r in records.make(cat, section["rows"], section["arms"], scale="x", page=page)}
+    assert recs["pitfalls.lr_high.symptom"]["printed"] == "loss explodes"
+    assert recs["pitfalls.lr_high.fix"]["printed"] == "reduce LR" and recs["pitfalls.lr_high.fix"]["page_line"] == 4
+    stale = recs["pitfalls.no_bias.symptom"]
+    assert stale["verdict"] == "stale" and "no row 'forgetting bias'" in stale["explanation"]
 
 
 def test_without_mnist_every_record_is_unverifiable(tmp_path):
@@ -248,17 +267,28 @@ def test_without_mnist_every_record_is_unverifiable(tmp_path):
 
 
 # ------------------------------------------------------------------ the command
+@pytest.mark.parametrize("argv,option", [
+    (["--seeds", "0"], "--seeds"), (["--epochs", "-1"], "--epochs"),
+    (["--train-samples", "0"], "--train-samples"), (["--seeds", "two"], "--seeds"),
+    (["--out-dir", ""], "--out-dir"), (["--page", ""], "--page"), (["--catalogue", ""], "--catalogue"),
+])
+def test_bad_numbers_and_names_are_one_line_and_exit_2(tmp_path, capsys, argv, option):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["pitfalls", "--out-dir", str(tmp_path / "out"), *argv])
+    err = capsys.readouterr().err.strip()
+    assert exc.value.code == cli.EXIT_USAGE
+    assert f"error: argument {option}" in err and "\n" not in err and "Traceback" not in err, err
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("argv,message", [
-    (["--seeds", "0"], "--seeds must be at least 1"),
-    (["--epochs", "-1"], "--epochs must be at least 1"),
-    (["--train-samples", "0"], "--train-samples must be at least 1"),
     (["--train-samples", "70000"], "--train-samples 70000: the data has 60000"),
     (["--fail-on", "false,bogus"], "--fail-on: unknown verdict(s) ['bogus']"),
     (["--mnist-dir", "/nonexistent/mnist"], "missing"),
     (["--page", "/nonexistent/page.md"], "cannot be read"),
 ])
-def test_bad_options_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
-    if "--train-samples" in argv and argv[1] == "70000" and not SHARED.exists():
+def test_bad_inputs_are_one_line_and_exit_2_before_work(tmp_path, capsys, argv, message):
+    if argv[0] == "--train-samples" and not SHARED.exists():
         pytest.skip("needs MNIST")
     extra = [] if "--mnist-dir" in argv else ["--mnist-dir", str(SHARED)]
     code = cli.main(["pitfalls", "--out-dir", str(tmp_path / "out"), *extra, *argv])
@@ -271,7 +301,7 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path, capsys, argv, message):
 def test_bad_out_dir_and_catalogue(tmp_path, capsys):
     afile = tmp_path / "file"
     afile.write_text("x")
-    assert cli.main(["pitfalls", "--out-dir", str(afile)]) == cli.EXIT_USAGE
+    assert cli.main(["pitfalls", "--out-dir", str(afile), "--mnist-dir", str(SHARED)]) == cli.EXIT_USAGE
     assert "not a directory" in capsys.readouterr().err
     bad = _broken(tmp_path, "bias = true", "bias = 1")
     assert cli.main(["pitfalls", "--catalogue", str(bad), "--out-dir", str(tmp_path / "o")]) == cli.EXIT_USAGE
@@ -284,22 +314,24 @@ def test_command_writes_json_and_figure(tmp_path, capsys):
                      "--mnist-dir", str(SHARED), "--out-dir", str(tmp_path)])
     out, err = capsys.readouterr()
     assert code == 1  # one seed: every verdict unverifiable, which fails by default
-    assert err == ""  # no progress bar off a terminal
+    assert "\r" not in err and "pitfalls: done" in err  # off a terminal: plain lines, no bar
     doc = json.loads((tmp_path / "pitfalls.json").read_text())
     assert doc["summary"]["unverifiable"] == 14 and doc["settings"]["seeds"] == [0]
     assert (tmp_path / "pitfalls.png").stat().st_size > 0 and "pitfalls.lr_high.symptom" in out
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "pitfalls.json", "pitfalls.png"]
     assert cli.main(["pitfalls", "--seeds", "1", "--epochs", "1", "--train-samples", "128", "--fail-on", "false",
                      "--mnist-dir", str(SHARED), "--out-dir", str(tmp_path), "--no-progress"]) == 0
+    assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 @needs_mnist
-def test_a_missing_framework_makes_the_framework_rows_unverifiable(mnist, monkeypatch):
-    monkeypatch.setenv("NNCONF_DISABLE", "torch")
-    cat = C.load()
-    rows = tuple(r for r in cat.rows if r.experiment != "training")
-    cat = dataclasses.replace(cat, rows=rows)
-    result = experiments.run(cat, mnist, tiny(cat, seeds=5))
-    recs = records.make(cat, result["rows"], result["arms"], scale="tiny")
-    assert {r["verdict"] for r in recs} == {"unverifiable"}
-    assert all(r["explanation"].startswith("unverifiable: not run in torch") for r in recs)
-    assert all("torch" not in r["frameworks"] for r in recs)
+def test_default_configuration_gives_the_readme_verdicts(mnist, tmp_path):
+    """The catalogue's own scale (5 seeds, 5000 images, 2 epochs; about 30 CPU-s): the
+    verdicts README reports."""
+    section = command.for_report(tmp_path, dataset=mnist, page=PAGE)
+    got = {r["id"].removeprefix("pitfalls."): r["verdict"] for r in section["records"]}
+    false = {"shapes.symptom", "shapes.fix", "no_bias.symptom", "no_bias.fix"}
+    assert got == {k: "false" if k in false else "confirmed" for k in got}, got
+    assert section["cpu_seconds"] < 120

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from .. import data
+from .. import options as opt
 from . import catalogue, experiments, figures, records
 
 VERDICTS = ("confirmed", "false", "unverifiable", "stale")
@@ -31,14 +31,6 @@ def finite(obj):
     if isinstance(obj, list | tuple):
         return [finite(v) for v in obj]
     return obj
-
-
-def _progress(enabled: bool, total: int):
-    if not (enabled and sys.stderr.isatty()):
-        return None, lambda: None
-    from tqdm import tqdm
-    bar = tqdm(total=total, desc="pitfalls", unit="epoch", file=sys.stderr, dynamic_ncols=True, leave=False)
-    return bar.update, bar.close
 
 
 def scale_text(s: experiments.Settings) -> str:
@@ -63,13 +55,11 @@ def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False
                 panels: bool = True) -> dict:
     """Run, judge, draw; the section as JSON-able data."""
     from ..audit.page import Page
+    from ..progress import Progress
 
     page_obj = Page.read(page) if isinstance(page, str | Path) else page
-    update, close = _progress(progress, experiments.work(cat, settings))
-    try:
-        result = experiments.run(cat, ds, settings, progress=update)
-    finally:
-        close()
+    with Progress("pitfalls", experiments.work(cat, settings), enabled=progress, unit="epoch") as bar:
+        result = experiments.run(cat, ds, settings, progress=bar.update)
     scale = scale_text(settings)
     recs = records.make(cat, result["rows"], result["arms"], scale=scale, page=page_obj)
     out = Path(out_dir)
@@ -110,20 +100,6 @@ def for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, 
 
 
 # ------------------------------------------------------------------ the command
-def _check_out_dir(path: Path) -> None:
-    if path.exists():
-        if not path.is_dir():
-            raise ValueError(f"--out-dir {path}: exists and is not a directory")
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise ValueError(f"--out-dir {path}: not writable")
-        return
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise ValueError(f"--out-dir {path}: cannot be created ({parent} is not a writable directory)")
-
-
 def parse_fail_on(text: str) -> tuple[str, ...]:
     chosen = tuple(v.strip() for v in text.split(",") if v.strip())
     unknown = [v for v in chosen if v not in VERDICTS]
@@ -133,17 +109,14 @@ def parse_fail_on(text: str) -> tuple[str, ...]:
 
 
 def cmd_pitfalls(args) -> int:
-    """Validate every option, then run; 0, or 1 when a verdict is in ``--fail-on``."""
+    """Every input checked before the work (numbers by argparse, then the verdict names, the
+    catalogue, the page, MNIST, the out-dir), then run; 0, or 1 when a verdict is in
+    ``--fail-on``. The two files are staged and moved into place together."""
     from ..audit.page import Page
+    from ..output import OutputSet
     from ..report import write_atomic
 
-    for name in ("seeds", "epochs", "train_samples"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     fail_on = parse_fail_on(args.fail_on)
-    out = Path(args.out_dir)
-    _check_out_dir(out)
     cat = catalogue.load(args.catalogue)
     page = Page.read(args.page) if args.page else None
     ds = data.load(args.mnist_dir, allow_download=not args.offline, allow_openml=not args.offline)
@@ -152,16 +125,18 @@ def cmd_pitfalls(args) -> int:
     if settings.train_samples > len(ds.x_train):
         raise ValueError(f"--train-samples {settings.train_samples}: the data has {len(ds.x_train)} "
                          "training images")
-    section = run_section(out, cat=cat, settings=settings, ds=ds, page=page,
-                          progress=not args.no_progress, panels=False)
-    if args.page:
-        section["page"] = str(args.page)
-    write_atomic(out / "pitfalls.json", json.dumps(section, indent=1) + "\n")
+    with OutputSet(args.out_dir, wait=args.wait, command="nnconf pitfalls") as out:
+        section = run_section(out.dir, cat=cat, settings=settings, ds=ds, page=page,
+                              progress=not args.no_progress, panels=False)
+        if args.page:
+            section["page"] = str(args.page)
+        write_atomic(out.path("pitfalls.json"), json.dumps(section, indent=1) + "\n")
+        paths = out.commit()
     for r in section["records"]:
         print(f"{r['verdict']:13s} {r['id']:36s} {r['computed'] or ''}")
     print(", ".join(f"{n} {v}" for v, n in section["summary"].items() if n)
           + f" ({section['seconds']:.1f} s; {section['settings']['scale']})")
-    print(f"wrote {out / 'pitfalls.json'}, {out / 'pitfalls.png'}")
+    print("wrote " + ", ".join(str(p) for p in paths))
     return 1 if any(r["verdict"] in fail_on for r in section["records"]) else 0
 
 
@@ -180,22 +155,26 @@ def add_parser(sub) -> None:
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 bad usage or "
                "unreadable input (one line on stderr). The default scale (about 25 s of CPU "
                "here) is the catalogue's [scale].")
-    p.add_argument("--seeds", type=int, default=None,
+    p.add_argument("--seeds", type=opt.integer(1), default=None,
                    help="seeds 0..N-1 (default: the catalogue's, 5; verdicts need at least 5)")
-    p.add_argument("--epochs", type=int, default=None,
+    p.add_argument("--epochs", type=opt.integer(1), default=None,
                    help="epochs of every training arm (default: the catalogue's, 2)")
-    p.add_argument("--train-samples", type=int, default=None,
+    p.add_argument("--train-samples", type=opt.integer(1), default=None,
                    help="the first N MNIST training images (default: the catalogue's, 5000)")
-    p.add_argument("--mnist-dir", default=os.environ.get(data.ENV_DIR),
+    p.add_argument("--mnist-dir", type=opt.directory, default=os.environ.get(data.ENV_DIR) or None,
                    help=f"directory with the MNIST IDX files (default: ${data.ENV_DIR})")
     p.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
-    p.add_argument("--page", default=os.environ.get("NNCONF_PAGE"),
+    p.add_argument("--page", type=opt.file, default=os.environ.get("NNCONF_PAGE") or None,
                    help="the page (Markdown) whose table rows are read and judged (default: "
                         "$NNCONF_PAGE; without it the catalogue's rows are judged)")
-    p.add_argument("--catalogue", default=None,
+    p.add_argument("--catalogue", type=opt.file, default=None,
                    help="pitfalls catalogue (TOML; default: the bundled catalogue.toml)")
     p.add_argument("--fail-on", default=DEFAULT_FAIL_ON,
                    help=f"verdicts that make the exit code 1 (default: {DEFAULT_FAIL_ON})")
-    p.add_argument("--out-dir", default="reports", help="where to write (default: reports)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar (none off a terminal)")
+    p.add_argument("--out-dir", type=opt.directory, default="reports",
+                   help="where to write (default: reports)")
+    p.add_argument("--wait", action="store_true",
+                   help="wait for another nnconf run writing to --out-dir instead of stopping")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress (a bar on a terminal, a few plain lines otherwise)")
     p.set_defaults(func=cmd_pitfalls)

@@ -31,8 +31,10 @@ def page_rows(page, section: str) -> dict:
     return out
 
 
-def fmt_effect(effect: str, est: float, low: float, high: float) -> str:
+def fmt_effect(effect: str, est, low, high) -> str:
+    """An effect and its interval (numbers, or their JSON spellings "nan", "inf", "-inf")."""
     f = stats.fmt
+    est = float(est)
     if effect in stats.RATIO:
         return f"×{f(est)} [{f(low)}, {f(high)}]"
     if effect in ("mistake_minus_fixed", "fixed_minus_mistake"):

@@ -145,7 +145,9 @@ def combine(verdicts: list[str]) -> str:
     return "unverifiable"
 
 
-def fmt(x: float) -> str:
-    if isinstance(x, float) and math.isinf(x):
+def fmt(x) -> str:
+    """A number in three significant digits; also the JSON spellings "inf", "-inf", "nan"."""
+    x = float(x)
+    if math.isinf(x):
         return "∞" if x > 0 else "−∞"
     return f"{x:.3g}"
