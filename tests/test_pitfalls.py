@@ -261,9 +261,12 @@ def test_stale_row_when_the_page_lost_it(tiny_section):
 
 
 def test_without_mnist_every_record_is_unverifiable(tmp_path):
+    from nnconf import data
     section = command.for_report(tmp_path, mnist_dir=tmp_path / "nowhere")
     assert len(section["records"]) == 14 and section["summary"]["unverifiable"] == 14
     assert "MNIST unavailable" in section["records"][0]["explanation"]
+    digits = command.for_report(tmp_path, dataset=data.load_digits_fallback())  # the report's fallback
+    assert digits["summary"]["unverifiable"] == 14 and "not MNIST" in digits["records"][0]["explanation"]
 
 
 # ------------------------------------------------------------------ the command

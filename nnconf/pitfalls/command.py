@@ -91,6 +91,9 @@ def for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, 
     settings = experiments.Settings.from_catalogue(cat, seeds=seeds, epochs=epochs)
     try:
         ds = dataset or data.load(mnist_dir, allow_download=not offline, allow_openml=not offline)
+        if ds.name != "MNIST" or ds.x_train.shape[1] != settings.sizes[0]:
+            raise data.DataError(f"the data given is {ds.name!r}, not MNIST: the page's claims are "
+                                 "judged on MNIST only")
     except data.DataError as exc:
         recs = _unavailable(cat, f"MNIST unavailable ({exc})", scale_text(settings))
         return finite({"schema": catalogue.SCHEMA, "section": cat.section, "records": recs,
