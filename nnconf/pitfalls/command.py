@@ -156,7 +156,7 @@ def add_parser(sub) -> None:
                     "the catalogue: the effect's confidence interval over the seeds against a "
                     "threshold. Writes OUT_DIR/pitfalls.json and OUT_DIR/pitfalls.png.",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 bad usage or "
-               "unreadable input (one line on stderr). The default scale (about 25 s of CPU "
+               "unreadable input (one line on stderr). The default scale (about 30 CPU-s "
                "here) is the catalogue's [scale].")
     p.add_argument("--seeds", type=opt.integer(1), default=None,
                    help="seeds 0..N-1 (default: the catalogue's, 5; verdicts need at least 5)")
