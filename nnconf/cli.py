@@ -14,10 +14,11 @@ import sys
 import traceback
 from pathlib import Path
 
-from . import __version__, interrupts, profiles
+from . import __version__, config, interrupts, profiles
 from . import options as opt
 from .audit.catalogue import CatalogueError
 from .audit.page import PageError
+from .cache import Cache
 from .data import DataError
 from .output import OutputError, OutputSet
 from .progress import wrapper as progress_wrapper
@@ -54,40 +55,46 @@ def check_page(page) -> None:
 def cmd_report(args) -> int:
     from . import parallel, report
     rows = _select_rows(args.only, args.oracle)
-    jobs = parallel.effective_jobs(args.jobs, len(rows))
+    jobs = parallel.effective_jobs(args.jobs, len(rows), backend=args.backend)
+    client = parallel.dask_client(args.scheduler, workers=jobs) if args.backend == "dask" else None
     seed = args.seed if args.seed is not None else (
         profiles.DEFAULT_SEED if args.profile == "thorough" else None)
     # everything the run needs is checked before the long work starts
     check_page(args.page)
     if args.page:
         from .audit import catalogue
-        catalogue.load(None)
+        catalogue.load(args.claims)
     dataset = None
     if args.mnist_epochs > 0:
         from . import mnist_report
         dataset = mnist_report.dataset_for_report(args.mnist_dir, offline=args.offline)
+    cache = Cache.for_options(args)
     with OutputSet(args.out_dir, wait=args.wait, command="nnconf report") as out:
         results = report.run(rows, profile=args.profile, seed=seed,
                              progress=progress_wrapper("checks", not args.no_progress),
-                             argv=sys.argv[1:], jobs=jobs)
+                             argv=sys.argv[1:], jobs=jobs, cache=cache, backend=args.backend)
+        if client is not None:
+            results["provenance"]["dask"] = parallel.describe(client)
+        results["provenance"]["configuration"] = {"file": args.config_file, "settings": args.configuration}
         if dataset is not None:
             from . import mnist_report
             results["mnist"] = mnist_report.for_report(
                 out.dir, dataset=dataset, epochs=args.mnist_epochs, seeds=args.mnist_seeds,
                 float32_epochs=args.mnist_float32_epochs, page=args.page,
-                progress=not args.no_progress)
+                progress=not args.no_progress, cache=cache)
         if args.page:
             from types import SimpleNamespace
 
             from .audit import audit as audit_mod
             from .audit.commands import run_audit
             section, records = run_audit(SimpleNamespace(
-                claims=None, page=args.page, run_listings=False, listing_timeout=900.0,
+                claims=args.claims, page=args.page, run_listings=False, listing_timeout=900.0,
                 mnist_dir=args.mnist_dir, results=None, train=False, no_progress=args.no_progress),
                 mnist_section=results.get("mnist"), checks=results["checks"])
             results["claims"] = records
             results["claims_summary"] = audit_mod.summary(records)
             results["audit"] = section
+        results["provenance"]["cache"] = cache.stats()  # rows and MNIST runs
         from . import coverage, figures
         mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
         if mutation.is_file():
@@ -98,8 +105,14 @@ def cmd_report(args) -> int:
             results["figures"] = figures.make_all(results, out.dir)
         report.write(results, out.dir)
         paths = out.commit()
+    _report_summary(results, paths, args)
+    return EXIT_FAIL if report.failed(results) else EXIT_OK
+
+
+def _report_summary(results: dict, paths: list[Path], args) -> None:
+    """The report's last words: counts, failures, the page's verdicts, where the HTML is."""
     s = results["summary"]
-    print(f"{s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
+    print(f"checks: {s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
           f"{s['skipped']} skipped")
     for c in results["checks"]:
         if c["status"] == "fail":
@@ -107,8 +120,16 @@ def cmd_report(args) -> int:
     if results.get("claims_summary"):
         print("page claims: " + ", ".join(f"{n} {v}" for v, n in results["claims_summary"].items() if n)
               + " (`nnconf audit` gates on them)")
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return EXIT_FAIL if report.failed(results) else EXIT_OK
+    elif not args.page:
+        print("page claims: not audited (no page configured: --page, $NNCONF_PAGE or [tool.nnconf] page)")
+    m = results.get("mnist")
+    if m:
+        judged = [v["verdict"] for v in m.get("verdicts", [])]
+        print(f"MNIST: {m['dataset']}" + (f"; page's curve: {judged.count('reproduced')} of {len(judged)} "
+                                          "points reproduced" if judged else ""))
+    html = next((p for p in paths if p.name == "conformance.html"), None)
+    print(f"wrote {len(paths)} files to {paths[0].parent if paths else args.out_dir}"
+          + (f"; open {html}" if html else ""))
 
 
 def cmd_mnist(args) -> int:
@@ -121,6 +142,11 @@ def cmd_list(args) -> int:
     for row in all_rows():
         print(f"{row.check.id:28s} {row.check.section:22s} {row.oracle:8s} {row.variant.label}")
     return EXIT_OK
+
+
+def parallel_backends() -> tuple[str, ...]:
+    from .parallel import BACKENDS
+    return BACKENDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and gradients, page settings and framework defaults) under a hypothesis "
                     "profile and write the conformance report. A framework that is not "
                     "installed gives 'skipped' rows with the reason.")
-    rep.add_argument("--profile", default="thorough", choices=sorted(profiles.PROFILES),
+    rep.add_argument("--profile", default=None, choices=sorted(profiles.PROFILES),
                      help="hypothesis profile: 'thorough' (default, 200 examples per row), "
                           "'ci' (derandomised, 40), 'mutation' (25, no shrinking)")
     rep.add_argument("--seed", type=int, default=None,
@@ -152,21 +178,30 @@ def build_parser() -> argparse.ArgumentParser:
                           "e.g. --only 'act.gelu*'")
     rep.add_argument("--oracle", action="append", choices=["torch", "jax", "sklearn"],
                      help="run only these oracles (repeatable)")
-    rep.add_argument("--out-dir", type=opt.directory, default="reports",
+    rep.add_argument("--out-dir", type=opt.directory, default=None,
                      help="where to write (default: reports); the files of a run are staged and "
                           "moved into place together")
     rep.add_argument("--wait", action="store_true",
                      help="if another nnconf run is writing to --out-dir, wait for it instead of "
                           "stopping with an error")
-    rep.add_argument("--jobs", type=opt.integer(1), default=os.cpu_count() or 1,
+    rep.add_argument("--jobs", type=opt.integer(1), default=None,
                      help="processes for the checks (default: the CPU count; capped by the CPUs and "
                           "the rows; 1 runs them here); the results do not depend on it")
+    rep.add_argument("--backend", choices=parallel_backends(), default="loky",
+                     help="where the rows run: 'loky' (default: --jobs processes on this machine) or "
+                          "'dask' (a dask.distributed cluster, see --scheduler; pip install 'nnconf[dask]')")
+    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="with --backend dask: the scheduler's address (tcp://host:8786); without it a "
+                          "local cluster of --jobs worker processes is started")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.add_argument("--no-figures", action="store_true",
                      help="skip the activation, error and optimizer figures (about 10 s)")
-    rep.add_argument("--page", type=opt.file, default=os.environ.get("NNCONF_PAGE") or None,
+    rep.add_argument("--page", type=opt.file, default=None,
                      help="the page (Markdown): its printed MNIST output is judged and its claims "
-                          "audited into the report (default: $NNCONF_PAGE)")
+                          "audited into the report (default: $NNCONF_PAGE, then [tool.nnconf] page)")
+    rep.add_argument("--claims", type=opt.file, default=None,
+                     help="claims catalogue for the page's audit (default: $NNCONF_CLAIMS, then "
+                          "[tool.nnconf] claims, then the bundled claims.toml)")
     rep.add_argument("--mnist-epochs", type=opt.integer(0), default=20,
                      help="epochs of the MNIST section (default 20, the page's; 0 skips it)")
     rep.add_argument("--mnist-seeds", type=opt.integer(1), default=5,
@@ -174,9 +209,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--mnist-float32-epochs", type=opt.integer(0), default=2,
                      help="epochs of the float32 drift run (default 2; 0 skips it)")
     rep.add_argument("--mnist-dir", type=opt.directory, default=None,
-                     help="directory with the MNIST IDX files (default: $NNCONF_MNIST_DIR); when one "
-                          "is given it must be valid: no fallback then")
+                     help="directory with the MNIST IDX files (default: $NNCONF_MNIST_DIR, then "
+                          "[tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     rep.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
+    rep.add_argument("--no-cache", action="store_true",
+                     help="recompute every check row and MNIST run (default: reuse results cached under "
+                          "the same code, versions, profile, seed and data; NNCONF_NO_CACHE=1 does the same)")
+    rep.add_argument("--cache-dir", type=opt.directory, default=None,
+                     help="where results are cached (default: $NNCONF_CACHE_DIR, else "
+                          "$XDG_CACHE_HOME/nnconf/results, else ~/.cache/nnconf/results)")
     rep.set_defaults(func=cmd_report)
 
     mn = sub.add_parser(
@@ -202,20 +243,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="frameworks to run (repeatable; default all)")
     mn.add_argument("--dtype", choices=["float64", "float32"], default="float64")
     mn.add_argument("--mnist-dir", type=opt.directory, default=None,
-                    help="directory with the four IDX files (gz or raw; default: $NNCONF_MNIST_DIR); "
-                         "when one is given it must be valid: no fallback then")
+                    help="directory with the four IDX files (gz or raw; default: $NNCONF_MNIST_DIR, "
+                         "then [tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     mn.add_argument("--offline", action="store_true", help="no download, no fetch_openml")
     mn.add_argument("--digits", action="store_true",
                     help="use scikit-learn's bundled digits (fallback; not MNIST)")
     mn.add_argument("--page", type=opt.file, default=None,
-                    help="the page (Markdown) whose printed expected output is judged")
+                    help="the page (Markdown) whose printed expected output is judged (default: "
+                         "$NNCONF_PAGE, then [tool.nnconf] page)")
     mn.add_argument("--fail-on-claims", action="store_true",
                     help="exit 1 when a printed point is not reproduced")
-    mn.add_argument("--out-dir", type=opt.directory, default="reports",
+    mn.add_argument("--out-dir", type=opt.directory, default=None,
                     help="where to write (default: reports); both files are moved into place together")
     mn.add_argument("--wait", action="store_true",
                     help="wait for another nnconf run writing to --out-dir instead of stopping")
     mn.add_argument("--no-progress", action="store_true", help="no progress bars")
+    mn.add_argument("--no-cache", action="store_true",
+                    help="train again even when this run is cached (NNCONF_NO_CACHE=1 does the same)")
+    mn.add_argument("--cache-dir", type=opt.directory, default=None,
+                    help="results cache (default: $NNCONF_CACHE_DIR, else ~/.cache/nnconf/results)")
     mn.set_defaults(func=cmd_mnist)
 
     from .audit.commands import add_parsers
@@ -281,9 +327,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 from oracles.base import disabled
                 disabled()  # NNCONF_DISABLE names known frameworks, for every command
+                config.apply(args)  # flags, then NNCONF_*, then [tool.nnconf], then defaults
                 return args.func(args)
             except (UsageError, OSError, ValueError, DataError, CatalogueError, PageError,
-                    OutputError) as exc:
+                    OutputError, config.ConfigError) as exc:
                 if args.debug:
                     traceback.print_exc()
                 _error(str(exc) if not isinstance(exc, OSError) or not exc.filename

@@ -7,11 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from nnconf.options import directory, positive_float
+from nnconf.options import directory, file, positive_float
 
 from . import audit, catalogue, tables
 from .page import Page
 from .verdicts import FAILING, VERDICTS
+
+DEFAULT_LISTING_TIMEOUT = 900.0
 
 
 def _page(args) -> Page | None:
@@ -78,7 +80,8 @@ def cmd_audit(args) -> int:
 
     from nnconf import provenance, report
     from nnconf.output import OutputSet
-    fail_on = parse_fail_on(args.fail_on)
+    fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
+    args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
     # checked before the work: the page, the catalogue, the output directory (and its lock)
     _page(args)
     catalogue.load(args.claims)
@@ -146,15 +149,16 @@ def add_parsers(sub, os_environ) -> None:
                     "that is not confirmed and writes the 'claims' section into the report.",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
                "catalogue, bad usage. Running the page's code is opt-in (--run-listings).")
-    au.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
-                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE; "
+    au.add_argument("--page", type=file, default=None,
+                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE, then "
+                         "[tool.nnconf] page; "
                          "without it the catalogue's recorded printed text is judged)")
     au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
     au.add_argument("--run-listings", action="store_true",
                     help="run the page's Python listings, each in a subprocess with a timeout")
-    au.add_argument("--listing-timeout", type=positive_float, default=900.0,
+    au.add_argument("--listing-timeout", type=positive_float, default=None,
                     help="seconds per listing (default 900)")
-    au.add_argument("--mnist-dir", default=os_environ.get("NNCONF_MNIST_DIR"),
+    au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
     au.add_argument("--results", default="reports/conformance.json",
@@ -163,9 +167,9 @@ def add_parsers(sub, os_environ) -> None:
                          "(default: reports/conformance.json)")
     au.add_argument("--train", action="store_true",
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
-    au.add_argument("--fail-on", default=",".join(FAILING),
+    au.add_argument("--fail-on", default=None,
                     help=f"verdicts that make the exit code 1 (default: {','.join(FAILING)})")
-    au.add_argument("--out-dir", type=directory, default="reports",
+    au.add_argument("--out-dir", type=directory, default=None,
                     help="report directory to write the claims section into (default: reports)")
     au.add_argument("--no-write", action="store_true",
                     help="write no report files; only print the verdicts and set the exit code")
@@ -180,7 +184,7 @@ def add_parsers(sub, os_environ) -> None:
                     "printed precision, including the steps the page announces but does not "
                     "show, as Markdown (default), LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
-    tb.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
+    tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")
     tb.add_argument("--claims", default=None, help="claims catalogue (default: the bundled one)")
