@@ -260,6 +260,22 @@ def test_stale_row_when_the_page_lost_it(tiny_section):
     assert stale["verdict"] == "stale" and "no row 'forgetting bias'" in stale["explanation"]
 
 
+@needs_mnist
+def test_a_cached_run_gives_the_same_section(mnist, tmp_path):
+    from nnconf.cache import Cache
+    cat, cache = C.load(), Cache(tmp_path / "cache")
+    first = command.run_section(tmp_path / "a", cat=cat, settings=tiny(cat), ds=mnist, page=PAGE,
+                                cache=cache, panels=False)
+    again = command.run_section(tmp_path / "b", cat=cat, settings=tiny(cat), ds=mnist, page=PAGE,
+                                cache=cache, panels=False)
+    assert (first["cache"], again["cache"]) == ("miss", "hit")
+    assert again["records"] == first["records"] and again["arms"] == first["arms"]
+    assert (tmp_path / "b" / "pitfalls.png").stat().st_size > 0  # figures drawn from the cached data
+    other = command.run_section(tmp_path / "c", cat=cat, settings=tiny(cat, seeds=2), ds=mnist,
+                                cache=cache, panels=False)
+    assert other["cache"] == "miss"  # another seed list is another entry
+
+
 def test_without_mnist_every_record_is_unverifiable(tmp_path):
     from nnconf import data
     section = command.for_report(tmp_path, mnist_dir=tmp_path / "nowhere")

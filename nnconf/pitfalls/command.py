@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -51,15 +50,36 @@ def _unavailable(cat, reason: str, scale: str) -> list[dict]:
             for row in cat.rows for part in ("symptom", "fix")]
 
 
-def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False,
-                panels: bool = True) -> dict:
-    """Run, judge, draw; the section as JSON-able data."""
-    from ..audit.page import Page
+def results(cat, settings, ds, *, progress: bool = False, cache=None) -> tuple[dict, str | None]:
+    """The experiments' results as JSON data (rows and arms), computed or, with ``cache``
+    (:class:`nnconf.cache.Cache`), taken from it: they depend only on the code, the framework
+    versions, the catalogue, the settings and the data's checksums. Returns them and
+    ``"hit"``/``"miss"`` (None without a cache)."""
     from ..progress import Progress
 
+    def compute() -> dict:
+        with Progress("pitfalls", experiments.work(cat, settings), enabled=progress, unit="epoch") as bar:
+            return json.loads(json.dumps(finite(experiments.run(cat, ds, settings, progress=bar.update))))
+
+    checksums = ds.provenance.get("sha256_uncompressed")
+    if cache is None or not checksums:
+        return compute(), None
+    before = cache.hits
+    result = cache.cached("pitfalls", {"data": checksums, "catalogue": cat.sha256,
+                                       "settings": asdict(settings)}, compute)
+    return result, "hit" if cache.hits > before else "miss"
+
+
+def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False,
+                panels: bool = True, cache=None) -> dict:
+    """Run (or take from ``cache``), judge against the page, draw; the section as JSON-able data."""
+    import time
+
+    from ..audit.page import Page
+
+    started = time.perf_counter()
     page_obj = Page.read(page) if isinstance(page, str | Path) else page
-    with Progress("pitfalls", experiments.work(cat, settings), enabled=progress, unit="epoch") as bar:
-        result = experiments.run(cat, ds, settings, progress=bar.update)
+    result, cached = results(cat, settings, ds, progress=progress, cache=cache)
     scale = scale_text(settings)
     recs = records.make(cat, result["rows"], result["arms"], scale=scale, page=page_obj)
     out = Path(out_dir)
@@ -75,18 +95,22 @@ def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False
         "data": {"dataset": ds.name, "provenance": ds.provenance},
         "page": str(page) if page is not None else None,
         "frameworks": result["frameworks"], "rows": result["rows"], "arms": result["arms"],
-        "seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
+        "seconds": time.perf_counter() - started, "cache": cached,
+        "compute_seconds": result["seconds"], "cpu_seconds": result["cpu_seconds"],
         "cache_key": experiments.cache_key(cat, settings, ds.provenance)})
 
 
 def for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, mnist_dir=None,
                offline: bool = True, dataset=None, page=None, catalogue_path=None,
-               progress: bool = False) -> dict:
+               progress: bool = False, cache=None) -> dict:
     """The report's pitfalls section: ``records`` (14, the audit's claim shape with kind
     ``experiment``), ``summary``, ``figures`` (name -> PNG file written into ``out_dir``: the
-    composite ``pitfalls.png`` and one panel per row), ``settings``, ``seconds``,
-    ``cpu_seconds``, ``cache_key`` and the measurements (``rows``). ``dataset`` reuses MNIST
-    already loaded; without MNIST every record is ``unverifiable`` with the reason."""
+    composite ``pitfalls.png`` and one panel per row), ``settings``, ``seconds`` (this call),
+    ``compute_seconds``/``cpu_seconds`` (the experiments'), ``cache`` (hit/miss), ``cache_key``
+    and the measurements (``rows``, ``arms``). ``dataset`` reuses MNIST already loaded;
+    ``cache`` (:class:`nnconf.cache.Cache`) reuses the experiments of an identical earlier run
+    (the records are judged against the page each time). Without MNIST every record is
+    ``unverifiable`` with the reason."""
     cat = catalogue.load(catalogue_path)
     settings = experiments.Settings.from_catalogue(cat, seeds=seeds, epochs=epochs)
     try:
@@ -99,7 +123,8 @@ def for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, 
         return finite({"schema": catalogue.SCHEMA, "section": cat.section, "records": recs,
                        "summary": summary(recs), "figures": {}, "settings": asdict(settings),
                        "seconds": 0.0, "cpu_seconds": 0.0, "cache_key": None, "rows": []})
-    return run_section(out_dir, cat=cat, settings=settings, ds=ds, page=page, progress=progress)
+    return run_section(out_dir, cat=cat, settings=settings, ds=ds, page=page, progress=progress,
+                       cache=cache)
 
 
 # ------------------------------------------------------------------ the command
@@ -116,10 +141,11 @@ def cmd_pitfalls(args) -> int:
     catalogue, the page, MNIST, the out-dir), then run; 0, or 1 when a verdict is in
     ``--fail-on``. The two files are staged and moved into place together."""
     from ..audit.page import Page
+    from ..cache import Cache
     from ..output import OutputSet
     from ..report import write_atomic
 
-    fail_on = parse_fail_on(args.fail_on)
+    fail_on = parse_fail_on(args.pitfalls_fail_on)
     cat = catalogue.load(args.catalogue)
     page = Page.read(args.page) if args.page else None
     ds = data.load(args.mnist_dir, allow_download=not args.offline, allow_openml=not args.offline)
@@ -130,7 +156,7 @@ def cmd_pitfalls(args) -> int:
                          "training images")
     with OutputSet(args.out_dir, wait=args.wait, command="nnconf pitfalls") as out:
         section = run_section(out.dir, cat=cat, settings=settings, ds=ds, page=page,
-                              progress=not args.no_progress, panels=False)
+                              progress=not args.no_progress, panels=False, cache=Cache.for_options(args))
         if args.page:
             section["page"] = str(args.page)
         write_atomic(out.path("pitfalls.json"), json.dumps(section, indent=1) + "\n")
@@ -138,7 +164,8 @@ def cmd_pitfalls(args) -> int:
     for r in section["records"]:
         print(f"{r['verdict']:13s} {r['id']:36s} {r['computed'] or ''}")
     print(", ".join(f"{n} {v}" for v, n in section["summary"].items() if n)
-          + f" ({section['seconds']:.1f} s; {section['settings']['scale']})")
+          + f" ({section['seconds']:.1f} s{', cached' if section['cache'] == 'hit' else ''}; "
+            f"{section['settings']['scale']})")
     print("wrote " + ", ".join(str(p) for p in paths))
     return 1 if any(r["verdict"] in fail_on for r in section["records"]) else 0
 
@@ -164,18 +191,25 @@ def add_parser(sub) -> None:
                    help="epochs of every training arm (default: the catalogue's, 2)")
     p.add_argument("--train-samples", type=opt.integer(1), default=None,
                    help="the first N MNIST training images (default: the catalogue's, 5000)")
-    p.add_argument("--mnist-dir", type=opt.directory, default=os.environ.get(data.ENV_DIR) or None,
-                   help=f"directory with the MNIST IDX files (default: ${data.ENV_DIR})")
+    p.add_argument("--mnist-dir", type=opt.directory, default=None,
+                   help=f"directory with the MNIST IDX files (default: ${data.ENV_DIR}, then "
+                        "[tool.nnconf] mnist-dir)")
     p.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
-    p.add_argument("--page", type=opt.file, default=os.environ.get("NNCONF_PAGE") or None,
+    p.add_argument("--page", type=opt.file, default=None,
                    help="the page (Markdown) whose table rows are read and judged (default: "
-                        "$NNCONF_PAGE; without it the catalogue's rows are judged)")
+                        "$NNCONF_PAGE, then [tool.nnconf] page; without one the catalogue's rows "
+                        "are judged)")
     p.add_argument("--catalogue", type=opt.file, default=None,
                    help="pitfalls catalogue (TOML; default: the bundled catalogue.toml)")
-    p.add_argument("--fail-on", default=DEFAULT_FAIL_ON,
-                   help=f"verdicts that make the exit code 1 (default: {DEFAULT_FAIL_ON})")
-    p.add_argument("--out-dir", type=opt.directory, default="reports",
-                   help="where to write (default: reports)")
+    p.add_argument("--fail-on", dest="pitfalls_fail_on", default=DEFAULT_FAIL_ON,
+                   help=f"verdicts that make the exit code 1 (default: {DEFAULT_FAIL_ON}; the "
+                        "audit's fail-on setting does not apply: other verdicts)")
+    p.add_argument("--out-dir", type=opt.directory, default=None,
+                   help="where to write (default: [tool.nnconf] out-dir, else reports)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="run the experiments again even when this run is cached (NNCONF_NO_CACHE=1)")
+    p.add_argument("--cache-dir", type=opt.directory, default=None,
+                   help="results cache (default: $NNCONF_CACHE_DIR, else ~/.cache/nnconf/results)")
     p.add_argument("--wait", action="store_true",
                    help="wait for another nnconf run writing to --out-dir instead of stopping")
     p.add_argument("--no-progress", action="store_true",
