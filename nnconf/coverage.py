@@ -24,14 +24,16 @@ def _column(oracle: str) -> str | None:
     return oracle if oracle in ("torch", "sklearn") else None
 
 
-def matrix(checks: list[dict], claims: list[dict], sections: list[str] | None = None) -> dict:
+def matrix(results: dict, sections: list[str] | None = None) -> dict:
     """``{"columns", "rows": [{"section", cells: {column: count}}], "uncovered": [[section, column]]}``.
 
     A check row counts for the reference (every check compares the reference) and for its
     framework's column; a property checked by the reference alone or by scipy counts for the
     reference. A claim counts for ``claims`` and, when its verdict is computed by the reference
-    (not ``unverifiable``/``stale``), for the reference. A row's section also covers its parent
-    sections' listing (``act.relu`` is listed under itself)."""
+    (not ``unverifiable``/``stale``), for the reference and for each framework its evidence ran
+    in (a claim record's ``frameworks``: the pitfalls experiments run torch, JAX, scikit-learn).
+    A row's section also covers its parent sections' listing (``act.relu`` is listed under
+    itself)."""
     order = list(sections or [])
     cells: dict[str, dict[str, int]] = {}
 
@@ -40,17 +42,19 @@ def matrix(checks: list[dict], claims: list[dict], sections: list[str] | None = 
             order.append(section)
         cells.setdefault(section, dict.fromkeys(COLUMNS, 0))[column] += 1
 
-    for c in checks:
+    for c in results.get("checks", []):
         if c["status"] == "skipped":
             continue
         bump(c["section"], "reference")
         col = _column(c["oracle"])
         if col:
             bump(c["section"], col)
-    for c in claims:
+    for c in results.get("claims", []):
         bump(c["section"], "claims")
         if c["verdict"] not in ("unverifiable", "stale"):
             bump(c["section"], "reference")
+            for col in {_column(fw) for fw in c.get("frameworks", ())} - {None}:
+                bump(c["section"], col)
     rows = [{"section": s, "cells": cells.get(s, dict.fromkeys(COLUMNS, 0))} for s in order]
     uncovered = [[r["section"], col] for r in rows for col in COLUMNS if not r["cells"][col]]
     return {"columns": list(COLUMNS), "rows": rows, "uncovered": uncovered}

@@ -28,8 +28,9 @@ from .tolerance import Tolerance
 # How exactness draws a quantity's inputs and calls it (see nnconf/exactness/measure.py):
 # x one real; x_label a real and a 0/1 label; p_label a probability and a 0/1 label; x_y a
 # prediction and a real target; logits3 three logits (component 0 of the result);
-# logits3_class0 three logits with true class 0.
-EXACT_INPUTS = ("x", "x_label", "p_label", "x_y", "logits3", "logits3_class0")
+# logits3_class0 three logits with true class 0; logits3_tangent3 three logits and a tangent
+# (the frameworks' forward-mode derivative J v, component 0).
+EXACT_INPUTS = ("x", "x_label", "p_label", "x_y", "logits3", "logits3_class0", "logits3_tangent3")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,6 +50,7 @@ class Side:
     description: str = ""
     helpers: tuple[str, ...] = ()  # reference functions the reference call relies on
     exact: Callable | None = None  # its exact value (mpmath), for the exactness row
+    exact_inputs: str = ""  # how exactness draws and calls it, when not the quantity's
     bugs: tuple[Bug, ...] = ()  # planted bugs in its reference function
 
 
@@ -115,8 +117,9 @@ class Quantity:
     checks: tuple[Check, ...] = field(init=False, repr=False)
 
     def __post_init__(self):
-        if self.exact_inputs not in EXACT_INPUTS:
-            raise ValueError(f"{self.key}: exact_inputs must be one of {EXACT_INPUTS}")
+        for inputs in (self.exact_inputs, self.value.exact_inputs, self.grad and self.grad.exact_inputs):
+            if inputs and inputs not in EXACT_INPUTS:
+                raise ValueError(f"{self.key}: exact_inputs must be one of {EXACT_INPUTS}, not {inputs!r}")
         if self.network not in ("", "smooth", "kinked"):
             raise ValueError(f"{self.key}: network must be '', 'smooth' or 'kinked'")
         if self.panel is not None and self.exact_inputs != "x":
@@ -158,7 +161,7 @@ class Quantity:
                        if self.exact_oracles is None or o in self.exact_oracles}
             out.append(ExactEntry(
                 name=self.key if check.kind == "value" else f"{self.key}_{side.id or 'grad'}",
-                section=check.section, formula=side.exact, inputs=self.exact_inputs, op=self.name,
+                section=check.section, formula=side.exact, inputs=side.exact_inputs or self.exact_inputs, op=self.name,
                 kind=check.kind, reference=check.reference, reference_settings=self.reference_settings,
                 oracles=oracles))
         return out

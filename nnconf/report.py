@@ -12,7 +12,9 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import parallel, provenance, results
+from . import cache as cache_mod
+from . import parallel, profiles, provenance, results
+from .cache import Cache
 from .markdown_report import render as render_markdown
 from .registry import Row, all_rows
 from .results import SCHEMA, failed
@@ -34,21 +36,37 @@ def _run_keyed(key: tuple, profile: str, seed: int | None) -> dict:
 
 
 def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None,
-        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1) -> dict:
+        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1,
+        cache: Cache | None = None, backend: str = "loky") -> dict:
     """Run ``rows`` (default: the whole registry) and return the results document; ``jobs`` > 1
     runs them in that many worker processes (:func:`nnconf.parallel.map_tasks`: the same
     results, in registry order; each row's hypothesis seed is fixed, so which process ran it
-    does not matter)."""
+    does not matter). With a ``cache``, rows whose result is cached (same code, versions,
+    profile and seed) are not run again; failing rows are always run."""
     rows = list(all_rows() if rows is None else rows)
-    if jobs > 1 and len(rows) > 1:
-        checks = parallel.map_tasks(_run_keyed, [(_row_key(r), profile, seed) for r in rows],
-                                    jobs=jobs, progress=progress)
+    checks: list = [None] * len(rows)
+    keys = [None] * len(rows)
+    if cache is not None and (profiles.get(profile).derandomize or seed is not None):
+        for i, r in enumerate(rows):
+            keys[i] = cache_mod.key("check-row", row=list(_row_key(r)), profile=profile, seed=seed)
+            checks[i] = cache.get(*keys[i])
+    todo = [i for i, c in enumerate(checks) if c is None]
+    tasks = [(_row_key(rows[i]), profile, seed) for i in todo]
+    if (jobs > 1 or backend != "loky") and len(tasks) > 1:
+        computed = parallel.map_tasks(_run_keyed, tasks, jobs=jobs, progress=progress, backend=backend)
     else:
-        checks = [run_row(row, profile=profile, seed=seed) for row in progress(rows)]
+        computed = [run_row(rows[i], profile=profile, seed=seed) for i in progress(todo)]
+    for i, record in zip(todo, computed, strict=True):
+        checks[i] = record
+        if keys[i] is not None and record["status"] != "fail":
+            cache.put(*keys[i], record)
     for c in checks:
         if c["status"] == "fail":
             c["reproduce"] = reproduce_command(c, profile, seed)
-    return results.assemble(provenance=provenance.collect(profile=profile, seed=seed, argv=argv), checks=checks)
+    prov = provenance.collect(profile=profile, seed=seed, argv=argv)
+    if cache is not None:
+        prov["cache"] = cache.stats()
+    return results.assemble(provenance=prov, checks=checks)
 
 
 def reproduce_command(check: dict, profile: str, seed: int | None) -> str:

@@ -67,9 +67,10 @@ def coverage(doc: dict) -> Section | None:
 
 
 def _claims_table(rows: list[dict]) -> Table:
-    return Table(("verdict", "claim", "printed", "computed", "explanation"),
-                 [(Strong(c["verdict"], c["verdict"]), (Code(c["id"]), f" {c.get('what') or ''}".rstrip()),
-                   c["printed"] or "–", fmt.clip(c["computed"] or "–", 200), c["explanation"]) for c in rows])
+    return Table(("line", "verdict", "claim", "printed", "computed", "explanation"),
+                 [(str(c.get("line") or "–"), Strong(c["verdict"], c["verdict"]),
+                   (Code(c["id"]), f" {c.get('what') or ''}".rstrip()), c["printed"] or "–",
+                   fmt.clip(c["computed"] or "–", 200), c["explanation"]) for c in rows])
 
 
 def claims(doc: dict) -> Section | None:
@@ -84,6 +85,9 @@ def claims(doc: dict) -> Section | None:
                     f"; listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
                     + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ". Reproduce: ",
                     Code(f"nnconf audit --page {a.get('page')}")))]
+    if a.get("coverage"):
+        from .audit.terminal import coverage_line
+        blocks.append(Text((coverage_line(a["coverage"]).replace("coverage:", "Page coverage:", 1) + ".",)))
     shown = [c for c in records if c["verdict"] != "confirmed"]
     if shown:
         blocks.append(_claims_table(shown))

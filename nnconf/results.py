@@ -39,7 +39,7 @@ def assemble(*, provenance: dict, checks: list[dict], mnist: dict | None = None,
         doc["audit"] = audit
     if mutation is not None:
         doc["mutation"] = mutation
-    doc["coverage"] = coverage_matrix.matrix(checks, claims or [], sections)
+    doc["coverage"] = coverage_matrix.matrix({"checks": checks, "claims": claims or []}, sections)
     if figures is not None:
         doc["figures"] = figures
     if figure_data is not None:

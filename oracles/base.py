@@ -54,8 +54,10 @@ class Oracle:
     and framework keyword settings returning a NumPy array. ``grads`` maps an op name to a
     function ``(args, cotangent, **settings) -> ndarray``: the vector-Jacobian product with
     respect to the first argument, computed by the framework (autodiff, or for scikit-learn
-    its own derivative functions). Both take ``dtype`` (``"float64"``, the default, or
-    ``"float32"``): the inputs are converted to it and the framework computes in it.
+    its own derivative functions). ``jvps`` maps an op to ``(args, tangent, **settings)``: the
+    Jacobian-vector product with respect to the first argument by forward-mode autodiff. All
+    take ``dtype`` (``"float64"``, the default, or ``"float32"``): the inputs are converted to
+    it and the framework computes in it.
     ``defaults`` maps an op to the framework's documented defaults of its canonical function,
     read from its signature: ``(qualified name, {parameter: default})``.
     """
@@ -65,6 +67,7 @@ class Oracle:
     values: dict[str, Callable[..., np.ndarray]] = field(default_factory=dict)
     grads: dict[str, Callable[..., np.ndarray]] = field(default_factory=dict)
     defaults: dict[str, Callable[[], tuple[str, dict]]] = field(default_factory=dict)
+    jvps: dict[str, Callable[..., np.ndarray]] = field(default_factory=dict)
 
     def supports(self, op: str, kind: str) -> bool:
         return op in (self.values if kind == "value" else self.grads)
@@ -74,6 +77,9 @@ class Oracle:
 
     def grad(self, op: str, args: tuple, cotangent, *, dtype: str = "float64", **settings) -> np.ndarray:
         return np.asarray(self.grads[op](args, cotangent, dtype=_dtype(dtype), **settings))
+
+    def jvp(self, op: str, args: tuple, tangent, *, dtype: str = "float64", **settings) -> np.ndarray:
+        return np.asarray(self.jvps[op](args, tangent, dtype=_dtype(dtype), **settings))
 
     def default(self, op: str) -> tuple[str, dict]:
         """``(qualified name, {parameter: default})`` of the framework's function for ``op``."""

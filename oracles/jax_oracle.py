@@ -1,4 +1,5 @@
-"""JAX oracle: ``jax.nn`` / ``optax.losses`` values, ``jax.vjp`` gradients, in float64 (the
+"""JAX oracle: ``jax.nn`` / ``optax.losses`` values, ``jax.vjp`` gradients (and ``jax.jvp``
+forward-mode products), in float64 (the
 default) or the ``dtype`` asked for.
 
 ``jax_enable_x64`` is switched on at import. ReLU takes ``via="maximum"`` for
@@ -95,6 +96,13 @@ def _jitted_vjp(fn, settings: tuple):
     return jax.jit(vjp)
 
 
+@functools.cache
+def _jitted_jvp(fn, settings: tuple):
+    def jvp(x, rest, tangent):
+        return jax.jvp(lambda x_: fn(x_, *rest, **dict(settings)), (x,), (tangent,))[1]
+    return jax.jit(jvp)
+
+
 def _value(fn):
     def value(*args, dtype="float64", **settings):
         return np.asarray(_jitted(fn, tuple(sorted(settings.items())))(*(_array(a, dtype) for a in args)))
@@ -110,6 +118,13 @@ def _grad(fn):
     return grad
 
 
+def _jvp(fn):
+    def jvp(args, tangent, dtype="float64", **settings):
+        x, *rest = (_array(a, dtype) for a in args)
+        return np.asarray(_jitted_jvp(fn, tuple(sorted(settings.items())))(x, tuple(rest), _array(tangent, dtype)))
+    return jvp
+
+
 def _defaults(qualified, fn, read):
     def defaults():
         return qualified, read(inspect.signature(fn).parameters)
@@ -121,6 +136,7 @@ ORACLE = Oracle(
     version=f"jax {jax.__version__}, optax {optax.__version__}",
     values={**{op: _value(fn) for op, fn in FUNCTIONS.items()}, **jax_training.VALUES},
     grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
+    jvps={op: _jvp(fn) for op, fn in FUNCTIONS.items()},
     defaults={"leaky_relu": _defaults("jax.nn.leaky_relu", jax.nn.leaky_relu,
                                       lambda p: {"negative_slope": p["negative_slope"].default}),
               "adam": _defaults("optax.adam", optax.adam,

@@ -1,4 +1,5 @@
-"""PyTorch oracle: ``torch.nn.functional`` values, ``torch.autograd`` gradients, in float64
+"""PyTorch oracle: ``torch.nn.functional`` values, ``torch.autograd`` gradients (and
+``torch.func.jvp`` forward-mode products), in float64
 (the default) or the ``dtype`` asked for.
 
 Settings are the functions' own keyword arguments (``approximate``, ``negative_slope``,
@@ -86,6 +87,14 @@ def _grad(fn):
     return grad
 
 
+def _jvp(fn):
+    def jvp(args, tangent, dtype="float64", **settings):
+        x, *rest = (_tensor(a, dtype) for a in args)
+        _, out = torch.func.jvp(lambda x_: fn(x_, *rest, **settings), (x,), (_tensor(tangent, dtype),))
+        return out.numpy()
+    return jvp
+
+
 def _defaults(qualified, fn, read):
     def defaults():
         return qualified, read(inspect.signature(fn).parameters)
@@ -97,6 +106,7 @@ ORACLE = Oracle(
     version=torch.__version__,
     values={**{op: _value(fn) for op, fn in FUNCTIONS.items()}, **torch_training.VALUES},
     grads={op: _grad(fn) for op, fn in FUNCTIONS.items()},
+    jvps={op: _jvp(fn) for op, fn in FUNCTIONS.items()},
     defaults={"leaky_relu": _defaults("torch.nn.functional.leaky_relu", F.leaky_relu,
                                       lambda p: {"negative_slope": p["negative_slope"].default}),
               "adam": _defaults("torch.optim.Adam", torch.optim.Adam,

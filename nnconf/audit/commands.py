@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nnconf.options import directory, file, positive_float
 
-from . import audit, catalogue, tables
+from . import audit, catalogue, mnist_results, tables
 from .page import Page
 from .verdicts import FAILING, VERDICTS
 
@@ -31,7 +31,7 @@ def _sha(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def audit_section(args, cat, page, records, opts) -> dict:
+def audit_section(args, cat, page, records, opts, coverage=None) -> dict:
     ran = [r for r in records if r.get("listing_run")]
     note = ""
     if any(r["listing_run"].get("redirected_loader") for r in ran):
@@ -44,6 +44,7 @@ def audit_section(args, cat, page, records, opts) -> dict:
         "catalogue": _shown(cat.path), "catalogue_sha256": _sha(cat.path),
         "run_listings": bool(opts.run_listings), "listing_note": note,
         "mnist": opts.mnist_note or None,
+        "coverage": coverage,
     }
 
 
@@ -55,11 +56,44 @@ def parse_fail_on(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def results_path(args) -> str | None:
+    """``--results`` as given; by default the out-dir's report (not the current directory's)."""
+    results = getattr(args, "results", None)
+    if results is None:
+        out = getattr(args, "out_dir", None)
+        return str(Path(out) / "conformance.json") if out else None
+    return results or None
+
+
+def existing_report(out_dir) -> dict | None:
+    """The report already in ``out_dir`` that the claims section goes into (None if there is
+    none). One of another schema, or unreadable, is refused rather than replaced: its checks
+    would be lost."""
+    from nnconf import report
+    existing = Path(out_dir) / "conformance.json"
+    if not existing.is_file():
+        return None
+    try:
+        doc = json.loads(existing.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"--out-dir {out_dir}: {existing} is not readable JSON ({exc}); refusing to "
+                         f"replace it (move it away or choose another --out-dir)") from None
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if schema != report.SCHEMA:
+        raise ValueError(f"--out-dir {out_dir}: {existing} has schema {schema!r}, not {report.SCHEMA!r}; "
+                         f"refusing to replace it and drop its checks (move it away or choose another "
+                         f"--out-dir)")
+    return doc
+
+
 def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = None) -> tuple[dict, list[dict]]:
     cat = catalogue.load(args.claims)
     page = _page(args)
+    results = results_path(args)
+    if results:
+        mnist_results.read(results)  # another shape: one error line now, before any work
     opts = audit.Options(run_listings=args.run_listings, listing_timeout=args.listing_timeout,
-                         mnist_dir=args.mnist_dir, results=args.results, train=args.train,
+                         mnist_dir=args.mnist_dir, results=results, train=args.train,
                          mnist_section=mnist_section, checks=checks)
     bar = None
     if not args.no_progress:
@@ -68,11 +102,11 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
                    dynamic_ncols=True, leave=False)
         opts.progress = bar.update
     try:
-        records = audit.run(cat, page, opts)
+        result = audit.audit(cat, page, opts)
     finally:
         if bar is not None:
             bar.close()
-    return audit_section(args, cat, page, records, opts), records
+    return audit_section(args, cat, page, result.records, opts, result.coverage), result.records
 
 
 def cmd_audit(args) -> int:
@@ -82,33 +116,29 @@ def cmd_audit(args) -> int:
     from nnconf.output import OutputSet
     fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
     args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
-    # checked before the work: the page, the catalogue, the output directory (and its lock)
+    # checked before the work: the page, the catalogue, the --results document, the output
+    # directory (a report of another schema there is refused, not replaced) and its lock
     _page(args)
     catalogue.load(args.claims)
+    if results_path(args):
+        mnist_results.read(results_path(args))
+    existing = None if args.no_write else existing_report(args.out_dir)
     writer = nullcontext() if args.no_write else OutputSet(args.out_dir, wait=args.wait,
                                                            command="nnconf audit")
     with writer as staged:
-        code = _audit_into(args, fail_on, staged, provenance, report)
+        code = _audit_into(args, fail_on, staged, provenance, report, existing)
     return code
 
 
-def _audit_into(args, fail_on, staged, provenance, report) -> int:
+def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     from nnconf import coverage
     from nnconf import results as results_model
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
-    print(audit.table(records))
+    print(audit.table(records, args.page, section["catalogue"], section.get("coverage")))
     if staged is not None:
-        out = Path(args.out_dir)
-        existing = out / "conformance.json"
-        results = None
-        if existing.is_file():
-            try:
-                results = json.loads(existing.read_text(encoding="utf-8"))
-            except ValueError:
-                results = None  # unreadable: start a fresh document (the old one is replaced atomically)
-        if not results or results.get("schema") != report.SCHEMA:
+        if not results:
             results = results_model.empty(provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]))
         # one results model: the claims' summary and the coverage are derived again
         sections = {"sections": coverage.page_sections(args.page)} if args.page else {}
@@ -143,10 +173,13 @@ def add_parsers(sub, os_environ) -> None:
         "audit", help="give every printed number and checkable claim of the page a verdict",
         description="Audit the page before publishing: each claim of the catalogue (printed "
                     "numbers of the worked examples, steps they announce, computable prose "
-                    "claims, the listings' claimed outputs, the MNIST expected output) is located "
-                    "on the page and judged by the reference: confirmed, rounding-slip, wrong, "
-                    "missing, false, not-reproduced, unverifiable or stale. Prints every claim "
-                    "that is not confirmed and writes the 'claims' section into the report.",
+                    "claims, the listings' claimed outputs, the MNIST expected output, the displayed "
+                    "formulas) is located on the page and judged by the reference or SymPy: "
+                    "confirmed, rounding-slip, wrong, missing, false, not-reproduced, unverifiable "
+                    "or stale. Every printed link of arithmetic is checked (inconsistent) and every "
+                    "printed number no claim judges is reported (unchecked). Prints each finding as "
+                    "PAGE:LINE: verdict id: explanation, the page's coverage, and writes the "
+                    "'claims' section into the report.",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
                "catalogue, bad usage. Running the page's code is opt-in (--run-listings).")
     au.add_argument("--page", type=file, default=None,
@@ -161,10 +194,10 @@ def add_parsers(sub, os_environ) -> None:
     au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
-    au.add_argument("--results", default="reports/conformance.json",
+    au.add_argument("--results", default=None,
                     help="a report whose MNIST run to reuse for the expected-output verdicts when it "
-                         "has the page's configuration and the canonical data checksums "
-                         "(default: reports/conformance.json)")
+                         "has the page's configuration and the canonical data checksums (default: "
+                         "OUT_DIR/conformance.json; '' for none). JSON of another shape is an error")
     au.add_argument("--train", action="store_true",
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
     au.add_argument("--fail-on", default=None,

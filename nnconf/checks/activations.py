@@ -200,6 +200,7 @@ QUANTITIES = [
                              function=lambda z, axis=-1: np.exp(z) / np.sum(np.exp(z), axis=axis, keepdims=True)),)),
         grad=Side(id="jvp", reference="softmax_jvp", inputs=S.logits_with_cotangent, tolerance=SOFTMAX_JVP,
                   oracles=TORCH_JAX, helpers=("activations.softmax",),
+                  exact=mp.softmax_jvp0, exact_inputs="logits3_tangent3",
                   examples=(S.Case(args=(np.array([[1000.0, 0.0, -1000.0]]),),
                                    cotangent=np.array([[1.0, -1.0, 0.5]])),),
                   description="Jacobian-vector product s ⊙ (v - <s, v>) (J is symmetric: also the VJP)",

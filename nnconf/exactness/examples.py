@@ -26,7 +26,8 @@ ADAM_ORACLES = ("torch", "jax")  # torch.optim.Adam, optax.adam
 # (the catalogue's examples, perceptron ones included, are computed when it loads)
 USES = ("activations.sigmoid", "activations.sigmoid_grad", "activations.softmax", "activations.relu",
         "losses.mse", "losses.cross_entropy", "losses.cross_entropy_grad", "mlp.forward", "mlp.backward",
-        "mlp._output_delta", "perceptron.net_input", "perceptron.predict", "perceptron.update", "perceptron.train",
+        "mlp._output_delta", "mlp.parameter_gradients", "mlp.minibatch_gradient", "activations.relu_grad",
+        "perceptron.net_input", "perceptron.predict", "perceptron.update", "perceptron.train",
         "optim.adam", "optim._adam_direction", "optim.apply_updates", "optim.trajectory")
 
 

@@ -43,6 +43,7 @@ STRATEGIES = {
     "x": st.tuples(REAL), "x_label": st.tuples(REAL, LABEL), "p_label": st.tuples(PROB, LABEL),
     "x_y": st.one_of(st.tuples(REAL, REAL), NEAR_PAIRS),
     "logits3": st.tuples(REAL, REAL, REAL), "logits3_class0": st.tuples(REAL, REAL, REAL),
+    "logits3_tangent3": st.tuples(REAL, REAL, REAL, REAL, REAL, REAL),
 }
 LOSSES = ("x_label", "p_label", "x_y", "logits3_class0")  # per-element values, derivatives of the sum
 
@@ -65,9 +66,11 @@ def draw(inputs: str, profile: str, seed: int | None, n: int) -> list[tuple]:
 def _arguments(entry, cols: list[np.ndarray]) -> tuple:
     if not entry.inputs.startswith("logits3"):
         return tuple(cols)
-    z = np.stack(cols, axis=1)  # three logits per row; the true class (if any) is 0
+    z = np.stack(cols[:3], axis=1)  # three logits per row; the true class (if any) is 0
     if entry.inputs == "logits3":
         return (z,)
+    if entry.inputs == "logits3_tangent3":
+        return (z, np.stack(cols[3:], axis=1))  # and a tangent
     y = np.zeros_like(z)
     y[:, 0] = 1
     return (z, y)
@@ -97,8 +100,12 @@ def implementations(entry) -> dict:
         def call(*cols):
             args, dtype = _arguments(entry, cols), cols[0].dtype
             o = oracles.get(oracle)
-            out = (o.value(entry.op, args, dtype=dtype, **settings) if entry.kind == "value"
-                   else o.grad(entry.op, args, None, dtype=dtype, **settings))
+            if entry.inputs == "logits3_tangent3":  # forward mode: J v
+                out = o.jvp(entry.op, args[:1], args[1], dtype=dtype, **settings)
+            elif entry.kind == "value":
+                out = o.value(entry.op, args, dtype=dtype, **settings)
+            else:
+                out = o.grad(entry.op, args, None, dtype=dtype, **settings)
             return _component0(entry, out)
         return call
 
