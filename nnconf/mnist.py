@@ -16,13 +16,13 @@ the verdicts on the page's printed curve.
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from oracles.mnist_task import Progress, Run, Task
+from oracles.mnist_task import Progress, Run, Task, clock
 from reference import init as I
 from reference import losses as L
 from reference import mlp as M
@@ -94,7 +94,7 @@ def train_reference(t: Task, *, progress: Progress = None) -> Run:
     run = Run(framework="reference", note="reference.mlp.forward_into/backward_into (buffers "
               "reused; bitwise the plain forward/backward), W -= lr·dW in place")
     for epoch in t.epochs:
-        started, losses = time.perf_counter(), []
+        started, losses = clock(), []
         for idx in epoch:
             m = len(idx)  # Task validated the indices: mode="clip" only skips np.take's buffering
             x = np.take(x_train, idx, axis=0, out=x_buf[:m], mode="clip")
@@ -107,7 +107,7 @@ def train_reference(t: Task, *, progress: Progress = None) -> Run:
                 b -= np.multiply(db, lr, out=db)
             if progress:
                 progress(1)
-        run.seconds.append(time.perf_counter() - started)
+        run.timed(started)
         run.batch_losses.append(losses)
         out = M.forward(params, x_test, layout="code").activations[-1]
         run.correct.append(int(np.sum(np.argmax(out, axis=1) == t.y_test)))
@@ -115,30 +115,40 @@ def train_reference(t: Task, *, progress: Progress = None) -> Run:
     return run
 
 
-def run_reference(ds: Dataset, inputs: Inputs, cfg: Config, progress: Progress = None) -> Run:
-    return train_reference(task(ds, inputs, cfg), progress=progress)
-
-
-def run_torch(ds: Dataset, inputs: Inputs, cfg: Config, progress: Progress = None) -> Run:
+def train_torch(t: Task, *, progress: Progress = None) -> Run:
     """:func:`oracles.torch_mnist.train_mlp` (``nn.Linear``, ``F.cross_entropy``, ``optim.SGD``)."""
     from oracles import torch_mnist
-    return torch_mnist.train_mlp(task(ds, inputs, cfg), progress=progress)
+    return torch_mnist.train_mlp(t, progress=progress)
 
 
-def run_jax(ds: Dataset, inputs: Inputs, cfg: Config, progress: Progress = None) -> Run:
+def train_jax(t: Task, *, progress: Progress = None) -> Run:
     """:func:`oracles.jax_mnist.train_mlp` (``jax.value_and_grad``, optax, jitted ``lax.scan``)."""
     from oracles import jax_mnist
-    return jax_mnist.train_mlp(task(ds, inputs, cfg), progress=progress)
+    return jax_mnist.train_mlp(t, progress=progress)
 
 
-def run_sklearn(ds: Dataset, inputs: Inputs, cfg: Config, progress: Progress = None) -> Run:
+def train_sklearn(t: Task, *, progress: Progress = None) -> Run:
     """:func:`oracles.sklearn_mnist.train_mlp` (``MLPClassifier`` by its own loop)."""
     from oracles import sklearn_mnist
-    return sklearn_mnist.train_mlp(task(ds, inputs, cfg), progress=progress)
+    return sklearn_mnist.train_mlp(t, progress=progress)
+
+
+TRAINERS: dict[str, Callable[..., Run]] = {
+    "reference": train_reference, "torch": train_torch, "jax": train_jax, "sklearn": train_sklearn}
+
+
+def run_framework(name: str, ds: Dataset, inputs: Inputs, cfg: Config,
+                  progress: Progress = None) -> Run:
+    """Train ``name`` (a key of :data:`TRAINERS`) on :func:`task` ``(ds, inputs, cfg)``."""
+    return TRAINERS[name](task(ds, inputs, cfg), progress=progress)
+
+
+def run_reference(ds: Dataset, inputs: Inputs, cfg: Config, progress: Progress = None) -> Run:
+    return run_framework("reference", ds, inputs, cfg, progress)
 
 
 RUNNERS: dict[str, Callable[..., Run]] = {
-    "reference": run_reference, "torch": run_torch, "jax": run_jax, "sklearn": run_sklearn}
+    name: functools.partial(run_framework, name) for name in FRAMEWORKS}
 
 
 def agreement(runs: dict[str, Run], base: str = "reference") -> dict:

@@ -12,14 +12,12 @@ retrace only for a new shape). The progress bar advances once per epoch.
 
 from __future__ import annotations
 
-import time
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .mnist_task import Progress, Run, Task
+from .mnist_task import Progress, Run, Task, clock
 
 jax.config.update("jax_enable_x64", True)  # float64 as the task asks (float32 stays float32)
 
@@ -74,7 +72,7 @@ def train_mlp(task: Task, *, progress: Progress = None) -> Run:
     size = task.batch_size
     run = Run(framework="jax", note="one jitted lax.scan per epoch over its full batches")
     for epoch in task.epochs:
-        started = time.perf_counter()
+        started = clock()
         full = [b for b in epoch if len(b) == size]
         losses = []
         if full:
@@ -85,7 +83,7 @@ def train_mlp(task: Task, *, progress: Progress = None) -> Run:
             params, state, loss = one_batch(params, state, jnp.asarray(rest), x_train, y_train)
             losses.append(loss[None])
         losses = [float(v) for part in jax.device_get(losses) for v in np.ravel(part)]
-        run.seconds.append(time.perf_counter() - started)
+        run.timed(started)
         if progress:
             progress(len(epoch))
         run.batch_losses.append(losses)

@@ -11,6 +11,7 @@ and return a :class:`Run`. This module imports no framework.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -65,18 +66,32 @@ class Task:
         return max((len(b) for epoch in self.epochs for b in epoch), default=1)
 
 
+def clock() -> tuple[float, float]:
+    """(wall, CPU) seconds now: ``time.perf_counter()``, ``time.process_time()``."""
+    return time.perf_counter(), time.process_time()
+
+
 @dataclass(kw_only=True)
 class Run:
     """What every trainer records: per epoch the list of batch losses, the number of test
-    samples classified right after it and its training seconds (evaluation excluded); the
-    final ``[(W, b)]`` in the code layout, float64."""
+    samples classified right after it, its training seconds (wall clock, evaluation excluded)
+    and the process's CPU seconds over the same span (``time.process_time``: on a shared
+    machine a single-threaded run's CPU time does not count the time others held the core);
+    the final ``[(W, b)]`` in the code layout, float64."""
 
     framework: str
     batch_losses: list = field(default_factory=list)
     correct: list = field(default_factory=list)
     params: list = field(default_factory=list)
     seconds: list = field(default_factory=list)
+    cpu_seconds: list = field(default_factory=list)
     note: str = ""
+
+    def timed(self, started: tuple) -> None:
+        """Append the epoch's wall and CPU seconds since ``started`` (:func:`clock`)."""
+        wall, cpu = clock()
+        self.seconds.append(wall - started[0])
+        self.cpu_seconds.append(cpu - started[1])
 
     @property
     def epoch_losses(self) -> list[float]:

@@ -16,13 +16,12 @@ updates the weights through its optimizer's Python loop.
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
 from sklearn.neural_network import MLPClassifier
 
-from .mnist_task import Progress, Run, Task
+from .mnist_task import Progress, Run, Task, clock
 
 
 def train_mlp(task: Task, *, progress: Progress = None) -> Run:
@@ -57,14 +56,14 @@ def train_mlp(task: Task, *, progress: Progress = None) -> Run:
                    "with the shared initial weights, then one fit(max_iter=1, warm_start=True, "
                    "shuffle=False) per epoch on the permuted data")
     for epoch in task.epochs:
-        started = time.perf_counter()
+        started = clock()
         idx = np.concatenate(epoch)
         xs, ys = x_train[idx], task.y_train[idx]
         clf.batch_losses_ = []
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             clf.fit(xs, ys)
-        run.seconds.append(time.perf_counter() - started)
+        run.timed(started)
         run.batch_losses.append(clf.batch_losses_)
         run.correct.append(int(np.sum(clf.predict(x_test) == task.y_test)))
     run.params = [(np.asarray(W, np.float64).copy(), np.asarray(b, np.float64).copy())

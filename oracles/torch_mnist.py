@@ -12,13 +12,11 @@ torch's default, hands the fresh gradient tensors to the parameters without a co
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .mnist_task import Progress, Run, Task
+from .mnist_task import Progress, Run, Task, clock
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
@@ -51,7 +49,7 @@ def train_mlp(task: Task, *, progress: Progress = None) -> Run:
     run = Run(framework="torch", note="nn.Linear + F.cross_entropy + optim.SGD; batches "
                                       "gathered by index_select into a preallocated tensor")
     for epoch in task.epochs:
-        started = time.perf_counter()
+        started = clock()
         losses = torch.empty(len(epoch), dtype=dt)
         for k, idx in enumerate(epoch):
             idx_t = torch.from_numpy(idx)
@@ -65,7 +63,7 @@ def train_mlp(task: Task, *, progress: Progress = None) -> Run:
             losses[k] = loss.detach()
             if progress:
                 progress(1)
-        run.seconds.append(time.perf_counter() - started)
+        run.timed(started)
         run.batch_losses.append(losses.tolist())
         with torch.no_grad():
             predicted = net(x_test).argmax(1).numpy()
