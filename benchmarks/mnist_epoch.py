@@ -6,15 +6,18 @@ reaches on large matrices (2048²) with the same threads. The figures hold on a 
 ``--repeats`` interleaved repetitions (every framework once per repetition), the DGEMM rate
 measured between consecutive runs, each run's ratio taken against the mean of the rates
 measured just before and just after it, and the median over repetitions printed (with the
-range). Each run trains ``--epochs`` epochs and its epochs after the first count (the first
-carries JAX's compilation). ``--threads`` (default 1) sets the BLAS, OpenMP, torch and XLA
-threads before any of them starts; ``--cpus`` pins the process (``taskset``). ``--overhead``
-also prints the load-independent proxies of :mod:`nnconf.mnist_overhead`: Python-level calls
-and traced bytes allocated per training step. A benchmark prints figures; it is not a timed
-test.
+range). Every figure is given twice: by the wall clock, and by the process's CPU time, which
+on a shared machine does not count the time other processes held the core (with one thread,
+the figure a quiet machine's wall clock gives). Each run trains ``--epochs`` epochs and its
+epochs after the first count (the first carries JAX's compilation). ``--threads`` (default 1)
+sets the BLAS, OpenMP, torch and XLA threads before any of them starts; ``--cpus`` pins the
+process (``taskset``). ``--floors`` also times what bounds the reference and torch: the step's
+matrix products and the update alone, in NumPy and in torch. ``--overhead`` also prints the
+load-independent proxies of :mod:`nnconf.mnist_overhead`: Python-level calls and traced bytes
+allocated per training step. A benchmark prints figures; it is not a timed test.
 
     python benchmarks/mnist_epoch.py [--mnist-dir DIR] [--dtype float64] [--framework NAME]...
-        [--epochs 2] [--repeats 3] [--threads 1] [--cpus 1] [--overhead]
+        [--epochs 2] [--repeats 3] [--threads 1] [--cpus 1] [--floors] [--overhead]
 """
 
 from __future__ import annotations
@@ -59,6 +62,83 @@ def epoch_flops(sizes=(784, 256, 128, 10), n_train: int = 60000, n_test: int = 0
     return n_train * (2 * forward + backward_delta) + n_test * forward
 
 
+def floor_numpy(task):
+    """What bounds any NumPy implementation of the page's step: its eight matrix products per
+    step (forward, weight gradients, δ through the upper layers, all into preallocated arrays)
+    and the in-place update ``W -= lr·dW``, on the same batches, with nothing else (no bias,
+    activation, softmax or loss; the output layer's δ is a fixed array, so the values stay
+    bounded without a loss)."""
+    import numpy as np
+
+    from oracles.mnist_task import Run, clock
+
+    dt = np.dtype(task.dtype)
+    params = [np.array(W, dt) for W, _ in task.params]
+    x_train = np.asarray(task.x_train, dt)
+    rows = task.batch_size
+    x = np.empty((rows, x_train.shape[1]), dt)
+    z = [np.empty((rows, W.shape[1]), dt) for W in params]
+    back = [np.empty((rows, W.shape[0]), dt) for W in params]
+    grads = [np.empty_like(W) for W in params]
+    delta_out = np.full((rows, params[-1].shape[1]), 1.0 / rows, dt)
+    run = Run(framework="numpy-floor")
+    for epoch in task.epochs:
+        started = clock()
+        for idx in epoch:
+            m = len(idx)
+            a = [np.take(x_train, idx, axis=0, out=x[:m], mode="clip")]
+            for W, out in zip(params, z, strict=True):
+                a.append(np.matmul(a[-1], W, out=out[:m]))
+            delta = delta_out[:m]
+            for i in reversed(range(len(params))):
+                np.matmul(a[i].T, delta, out=grads[i])
+                if i > 0:
+                    delta = np.matmul(delta, params[i].T, out=back[i][:m])
+            for W, dW in zip(params, grads, strict=True):
+                W -= np.multiply(dW, task.lr, out=dW)
+        run.timed(started)
+    return run
+
+
+def floor_torch(task):
+    """The same eight matrix products and update in torch (``torch.mm`` with ``out=``, MKL),
+    without autograd (the same fixed output δ): what bounds torch's step."""
+    import numpy as np
+    import torch
+
+    from oracles.mnist_task import Run, clock
+
+    dt = {"float64": torch.float64, "float32": torch.float32}[task.dtype]
+    params = [torch.from_numpy(np.array(W, np.float64)).to(dt) for W, _ in task.params]
+    x_train = torch.from_numpy(np.asarray(task.x_train)).to(dt)
+    rows = task.batch_size
+    x = torch.empty((rows, x_train.shape[1]), dtype=dt)
+    z = [torch.empty((rows, W.shape[1]), dtype=dt) for W in params]
+    back = [torch.empty((rows, W.shape[0]), dtype=dt) for W in params]
+    grads = [torch.empty_like(W) for W in params]
+    delta_out = torch.full((rows, params[-1].shape[1]), 1.0 / rows, dtype=dt)
+    run = Run(framework="torch-floor")
+    for epoch in task.epochs:
+        started = clock()
+        for idx in epoch:
+            m = len(idx)
+            a = [torch.index_select(x_train, 0, torch.from_numpy(idx), out=x[:m])]
+            for W, out in zip(params, z, strict=True):
+                a.append(torch.mm(a[-1], W, out=out[:m]))
+            delta = delta_out[:m]
+            for i in reversed(range(len(params))):
+                torch.mm(a[i].T, delta, out=grads[i])
+                if i > 0:
+                    delta = torch.mm(delta, params[i].T, out=back[i][:m])
+            for W, dW in zip(params, grads, strict=True):
+                W.add_(dW, alpha=-task.lr)
+        run.timed(started)
+    return run
+
+
+FLOORS = {"numpy-floor": floor_numpy, "torch-floor": floor_torch}
+
+
 def parse(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist-dir", default=None)
@@ -70,6 +150,9 @@ def parse(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1,
                         help="threads of BLAS, OpenMP, torch and XLA (default 1)")
     parser.add_argument("--cpus", default=None, help="pin to these CPUs, e.g. '1' or '0,1'")
+    parser.add_argument("--floors", action="store_true",
+                        help="also time the matrix products + update alone (NumPy, torch): what "
+                             "bounds the reference and torch")
     parser.add_argument("--overhead", action="store_true",
                         help="also print calls and traced bytes per step (load-independent)")
     args = parser.parse_args(argv)
@@ -92,7 +175,11 @@ def main(argv=None) -> None:
     cfg = mnist.Config(epochs=args.epochs, dtype=args.dtype)
     inputs = mnist.make_inputs(cfg, len(ds.x_train))
     flops = epoch_flops()
-    names = args.framework or list(FRAMEWORKS)
+    task = mnist.task(ds, inputs, cfg)
+    runners = {n: (lambda n=n: mnist.RUNNERS[n](ds, inputs, cfg)) for n in args.framework or FRAMEWORKS}
+    if args.floors:
+        runners.update({n: (lambda f=f: f(task)) for n, f in FLOORS.items()})
+    names = list(runners)
     clocks = ("wall", "cpu")
     rates = {c: [] for c in clocks}
     seconds = {c: {n: [] for n in names} for c in clocks}
@@ -108,7 +195,7 @@ def main(argv=None) -> None:
     measure_dgemm()
     for rep in range(args.repeats):
         for name in names:
-            run = mnist.RUNNERS[name](ds, inputs, cfg)
+            run = runners[name]()
             measure_dgemm()
             for c, times in zip(clocks, (run.seconds, run.cpu_seconds), strict=True):
                 per_epoch = statistics.median(times[1:])
@@ -136,9 +223,8 @@ def main(argv=None) -> None:
     if args.overhead:
         from nnconf import mnist_overhead
 
-        task = mnist.task(ds, inputs, cfg)
         print(f"{'framework':10s} {'calls/step':>11s} {'traced KiB/step':>16s}")
-        for name in names:
+        for name in args.framework or FRAMEWORKS:
             o = mnist_overhead.overhead(mnist.TRAINERS[name], task)
             print(f"{name:10s} {o.calls_per_step:11.0f} {o.peak_bytes_per_step / 1024:16.1f}")
 
