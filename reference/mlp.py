@@ -14,6 +14,11 @@ Hidden activations are named after the functions of :mod:`reference.activations`
 (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``, ``"gelu"``); the output is
 ``"softmax"`` with ``loss="cross_entropy"`` or ``"identity"``/an activation with
 ``loss="mse"``. Losses are batch means (the page's :math:`\frac1N`).
+
+An empty batch (``N = 0``): the loss, a mean over no samples, is NaN (as torch's and JAX's);
+the backpropagated gradients are zeros of the parameters' shapes (sums over no samples, as
+``torch.autograd`` and ``jax.grad`` give); the central-difference gradient of that NaN loss is
+NaN. NaN in an input, weight or target gives NaN gradients (the activations' NaN policy).
 """
 
 from __future__ import annotations
@@ -282,6 +287,8 @@ def minibatch_gradient(params, x, y, indices, **kw):
     (the batch-mean loss over the rows ``indices``), as ``[(dW, db), ...]``.
     """
     idx = np.asarray(indices)
+    if idx.size == 0:  # an empty batch ([] reads as floats): zero gradients, module docstring
+        idx = idx.astype(np.intp)
     xb, yb = np.asarray(x)[idx], np.asarray(y)[idx]
     return backward(params, forward(params, xb, **{k: v for k, v in kw.items() if k != "loss"}),
                     yb, **kw)

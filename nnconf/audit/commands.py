@@ -7,9 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from . import audit, catalogue, tables
+from nnconf.options import directory, file, positive_float
+
+from . import audit, catalogue, mnist_results, tables
 from .page import Page
 from .verdicts import FAILING, VERDICTS
+
+DEFAULT_LISTING_TIMEOUT = 900.0
 
 
 def _page(args) -> Page | None:
@@ -27,7 +31,7 @@ def _sha(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def audit_section(args, cat, page, records, opts) -> dict:
+def audit_section(args, cat, page, records, opts, coverage=None) -> dict:
     ran = [r for r in records if r.get("listing_run")]
     note = ""
     if any(r["listing_run"].get("redirected_loader") for r in ran):
@@ -40,6 +44,7 @@ def audit_section(args, cat, page, records, opts) -> dict:
         "catalogue": _shown(cat.path), "catalogue_sha256": _sha(cat.path),
         "run_listings": bool(opts.run_listings), "listing_note": note,
         "mnist": opts.mnist_note or None,
+        "coverage": coverage,
     }
 
 
@@ -51,11 +56,44 @@ def parse_fail_on(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def results_path(args) -> str | None:
+    """``--results`` as given; by default the out-dir's report (not the current directory's)."""
+    results = getattr(args, "results", None)
+    if results is None:
+        out = getattr(args, "out_dir", None)
+        return str(Path(out) / "conformance.json") if out else None
+    return results or None
+
+
+def existing_report(out_dir) -> dict | None:
+    """The report already in ``out_dir`` that the claims section goes into (None if there is
+    none). One of another schema, or unreadable, is refused rather than replaced: its checks
+    would be lost."""
+    from nnconf import report
+    existing = Path(out_dir) / "conformance.json"
+    if not existing.is_file():
+        return None
+    try:
+        doc = json.loads(existing.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"--out-dir {out_dir}: {existing} is not readable JSON ({exc}); refusing to "
+                         f"replace it (move it away or choose another --out-dir)") from None
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if schema != report.SCHEMA:
+        raise ValueError(f"--out-dir {out_dir}: {existing} has schema {schema!r}, not {report.SCHEMA!r}; "
+                         f"refusing to replace it and drop its checks (move it away or choose another "
+                         f"--out-dir)")
+    return doc
+
+
 def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = None) -> tuple[dict, list[dict]]:
     cat = catalogue.load(args.claims)
     page = _page(args)
+    results = results_path(args)
+    if results:
+        mnist_results.read(results)  # another shape: one error line now, before any work
     opts = audit.Options(run_listings=args.run_listings, listing_timeout=args.listing_timeout,
-                         mnist_dir=args.mnist_dir, results=args.results, train=args.train,
+                         mnist_dir=args.mnist_dir, results=results, train=args.train,
                          mnist_section=mnist_section, checks=checks)
     bar = None
     if not args.no_progress:
@@ -64,37 +102,49 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
                    dynamic_ncols=True, leave=False)
         opts.progress = bar.update
     try:
-        records = audit.run(cat, page, opts)
+        result = audit.audit(cat, page, opts)
     finally:
         if bar is not None:
             bar.close()
-    return audit_section(args, cat, page, records, opts), records
+    return audit_section(args, cat, page, result.records, opts, result.coverage), result.records
 
 
 def cmd_audit(args) -> int:
+    from contextlib import nullcontext
+
     from nnconf import provenance, report
-    fail_on = parse_fail_on(args.fail_on)
+    from nnconf.output import OutputSet
+    fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
+    args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
+    # checked before the work: the page, the catalogue, the --results document, the output
+    # directory (a report of another schema there is refused, not replaced) and its lock
+    _page(args)
+    catalogue.load(args.claims)
+    if results_path(args):
+        mnist_results.read(results_path(args))
+    existing = None if args.no_write else existing_report(args.out_dir)
+    writer = nullcontext() if args.no_write else OutputSet(args.out_dir, wait=args.wait,
+                                                           command="nnconf audit")
+    with writer as staged:
+        code = _audit_into(args, fail_on, staged, provenance, report, existing)
+    return code
+
+
+def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
-    print(audit.table(records))
-    if args.out_dir:
-        out = Path(args.out_dir)
-        existing = out / "conformance.json"
-        results = None
-        if existing.is_file():
-            try:
-                results = json.loads(existing.read_text(encoding="utf-8"))
-            except ValueError:
-                results = None  # unreadable: start a fresh document (the old one is replaced atomically)
-        if not results or results.get("schema") != report.SCHEMA:
+    print(audit.table(records, args.page, section["catalogue"], section.get("coverage")))
+    if staged is not None:
+        if not results:
             results = {"schema": report.SCHEMA,
                        "provenance": provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]),
                        "summary": {s: 0 for s in report.STATUSES}, "checks": []}
         results["claims"] = records
         results["claims_summary"] = audit.summary(records)
         results["audit"] = section
-        paths = report.write(results, out)
+        report.write(results, staged.dir)
+        paths = staged.commit()
         print("wrote " + ", ".join(str(p) for p in paths))
     bad = audit.failing(records, fail_on)
     return 1 if bad else 0
@@ -123,33 +173,41 @@ def add_parsers(sub, os_environ) -> None:
         "audit", help="give every printed number and checkable claim of the page a verdict",
         description="Audit the page before publishing: each claim of the catalogue (printed "
                     "numbers of the worked examples, steps they announce, computable prose "
-                    "claims, the listings' claimed outputs, the MNIST expected output) is located "
-                    "on the page and judged by the reference: confirmed, rounding-slip, wrong, "
-                    "missing, false, not-reproduced, unverifiable or stale. Prints every claim "
-                    "that is not confirmed and writes the 'claims' section into the report.",
+                    "claims, the listings' claimed outputs, the MNIST expected output, the displayed "
+                    "formulas) is located on the page and judged by the reference or SymPy: "
+                    "confirmed, rounding-slip, wrong, missing, false, not-reproduced, unverifiable "
+                    "or stale. Every printed link of arithmetic is checked (inconsistent) and every "
+                    "printed number no claim judges is reported (unchecked). Prints each finding as "
+                    "PAGE:LINE: verdict id: explanation, the page's coverage, and writes the "
+                    "'claims' section into the report.",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
                "catalogue, bad usage. Running the page's code is opt-in (--run-listings).")
-    au.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
-                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE; "
+    au.add_argument("--page", type=file, default=None,
+                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE, then "
+                         "[tool.nnconf] page; "
                          "without it the catalogue's recorded printed text is judged)")
     au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
     au.add_argument("--run-listings", action="store_true",
                     help="run the page's Python listings, each in a subprocess with a timeout")
-    au.add_argument("--listing-timeout", type=float, default=900.0,
+    au.add_argument("--listing-timeout", type=positive_float, default=None,
                     help="seconds per listing (default 900)")
-    au.add_argument("--mnist-dir", default=os_environ.get("NNCONF_MNIST_DIR"),
+    au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
-    au.add_argument("--results", default="reports/conformance.json",
+    au.add_argument("--results", default=None,
                     help="a report whose MNIST run to reuse for the expected-output verdicts when it "
-                         "has the page's configuration and the canonical data checksums "
-                         "(default: reports/conformance.json)")
+                         "has the page's configuration and the canonical data checksums (default: "
+                         "OUT_DIR/conformance.json; '' for none). JSON of another shape is an error")
     au.add_argument("--train", action="store_true",
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
-    au.add_argument("--fail-on", default=",".join(FAILING),
+    au.add_argument("--fail-on", default=None,
                     help=f"verdicts that make the exit code 1 (default: {','.join(FAILING)})")
-    au.add_argument("--out-dir", default="reports",
-                    help="report directory to write the claims section into ('' to write nothing)")
+    au.add_argument("--out-dir", type=directory, default=None,
+                    help="report directory to write the claims section into (default: reports)")
+    au.add_argument("--no-write", action="store_true",
+                    help="write no report files; only print the verdicts and set the exit code")
+    au.add_argument("--wait", action="store_true",
+                    help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
     au.set_defaults(func=cmd_audit)
 
@@ -159,7 +217,7 @@ def add_parsers(sub, os_environ) -> None:
                     "printed precision, including the steps the page announces but does not "
                     "show, as Markdown (default), LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
-    tb.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
+    tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")
     tb.add_argument("--claims", default=None, help="claims catalogue (default: the bundled one)")
