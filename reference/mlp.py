@@ -158,7 +158,8 @@ class Workspace:
     """Preallocated arrays for :func:`forward_into` and :func:`backward_into`: one network
     (``sizes`` = n_0, ..., n_L), batches of at most ``batch_size`` rows, the code layout, one
     dtype. ``zs[l-1]`` holds z⁽ˡ⁾, ``hidden[l-1]`` a⁽ˡ⁾ of the hidden layers, ``derivatives``
-    σ′(z⁽ˡ⁾) and ``deltas`` δ⁽ˡ⁾ of the hidden layers, ``grads`` ``[(dW, db), ...]``."""
+    σ′(z⁽ˡ⁾) and ``deltas`` δ⁽ˡ⁾ of the hidden layers (``nan`` where z⁽ˡ⁾ is NaN, booleans),
+    ``grads`` ``[(dW, db), ...]``."""
 
     sizes: tuple
     batch_size: int
@@ -166,6 +167,7 @@ class Workspace:
     hidden: list
     derivatives: list
     deltas: list
+    nan: list
     grads: list
 
 
@@ -179,6 +181,7 @@ def workspace(sizes, batch_size: int, dtype=np.float64) -> Workspace:
         hidden=[np.empty((batch_size, n), dt) for n in hidden],
         derivatives=[np.empty((batch_size, n), dt) for n in hidden],
         deltas=[np.empty((batch_size, n), dt) for n in hidden],
+        nan=[np.empty((batch_size, n), bool) for n in hidden],
         grads=[(np.empty((i, o), dt), np.empty(o, dt)) for i, o in zip(sizes[:-1], sizes[1:],
                                                                        strict=True)])
 
@@ -234,7 +237,8 @@ def backward_into(params, cache: Cache, y, ws: Workspace, *, activation: str = "
               \delta^{(l-1)} = (\delta^{(l)} (W^{(l)})^\top) \odot \sigma'(z^{(l-1)})
 
     ReLU′ is evaluated into its buffer as :func:`reference.activations.relu_grad` does with its
-    default (1 where z > 0, else 0); other activations' derivatives are called. Returns
+    default (1 where z > 0, 0 where z < 0 and at z = 0, NaN at NaN); other activations'
+    derivatives are called. Returns
     ``[(dW, db), ...]``, views of ``ws.grads`` that the next call overwrites.
     """
     m = _rows(ws, cache.activations[0], params)
@@ -247,8 +251,10 @@ def backward_into(params, cache: Cache, y, ws: Workspace, *, activation: str = "
         if i > 0:
             back = np.matmul(delta, params[i][0].T, out=ws.deltas[i - 1][:m])
             z = cache.zs[i - 1]
-            if activation == "relu":
+            if activation == "relu":  # 1 where z > 0, 0 where z < 0 or z = 0, NaN at NaN
                 derivative = np.greater(z, 0, out=ws.derivatives[i - 1][:m])
+                nan = np.isnan(z, out=ws.nan[i - 1][:m])
+                np.copyto(derivative, z, where=nan)
             else:
                 derivative = _act_grad(activation)(z)
             delta = np.multiply(back, derivative, out=back)

@@ -43,7 +43,11 @@ def _same(a, b) -> bool:
 
 
 def _into_matches_plain(forward_into=M.forward_into, backward_into=M.backward_into, *,
-                        activation="relu", dtype=np.float64, rows=64, sizes=(20, 16, 12, 5)):
+                        activation="relu", dtype=np.float64, rows=64, sizes=(20, 16, 12, 5),
+                        nan_in_z=False):
+    """Both pairs on the same batches; ``nan_in_z`` puts a NaN into one z⁽¹⁾ entry of both
+    caches before the backward pass, so σ′(NaN) = NaN (the activations' NaN policy) is compared
+    where it shows (a NaN from the input would reach every gradient through the batch sums)."""
     rng = np.random.default_rng(7)
     params = _network(sizes, rng, dtype)
     params[0] = (params[0][0], np.zeros_like(params[0][1]))
@@ -52,6 +56,8 @@ def _into_matches_plain(forward_into=M.forward_into, backward_into=M.backward_in
         x, y = _batch(rng, rows, sizes, dtype)
         plain = M.forward(params, x, activation=activation, layout="code")
         cache = forward_into(params, x, ws, activation=activation)
+        if nan_in_z:
+            plain.zs[0][2, 1] = cache.zs[0][2, 1] = np.nan
         grads_plain = M.backward(params, plain, y, activation=activation, layout="code")
         grads = backward_into(params, cache, y, ws, activation=activation)
         arrays = [*zip(plain.zs, cache.zs, strict=True),
@@ -66,14 +72,17 @@ def _into_matches_plain(forward_into=M.forward_into, backward_into=M.backward_in
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
 @pytest.mark.parametrize("rows", [64, 33])
-def test_buffer_reusing_forward_backward_are_bitwise_the_plain_ones(dtype, activation, rows):
-    assert _into_matches_plain(activation=activation, dtype=dtype, rows=rows)
+@pytest.mark.parametrize("nan_in_z", [False, True])
+def test_buffer_reusing_forward_backward_are_bitwise_the_plain_ones(dtype, activation, rows,
+                                                                    nan_in_z):
+    assert _into_matches_plain(activation=activation, dtype=dtype, rows=rows, nan_in_z=nan_in_z)
 
 
 @pytest.mark.parametrize("mutant", [
     Mutant("mlp.forward_into", "bias dropped", replace=("np.add(z, np.asarray(b, dtype=a.dtype), "
                                                         "out=z)", "z")),
     Mutant("mlp.backward_into", "ReLU′(0) = 1", replace=("np.greater(z, 0,", "np.greater_equal(z, 0,")),
+    Mutant("mlp.backward_into", "ReLU′(NaN) = 0", replace=("np.copyto(derivative, z, where=nan)", "")),
     Mutant("mlp.backward_into", "db of the first sample only",
            replace=("np.sum(delta, axis=0, out=db)", "np.copyto(db, delta[0])")),
     Mutant("mlp.backward_into", "δ not multiplied by σ′(z)",
@@ -82,7 +91,7 @@ def test_buffer_reusing_forward_backward_are_bitwise_the_plain_ones(dtype, activ
 def test_a_planted_bug_in_the_buffer_reusing_functions_is_caught(mutant):
     kw = {mutant.target.split(".")[1]: mutant.build()}
     try:
-        caught = not _into_matches_plain(**kw)
+        caught = not all(_into_matches_plain(**kw, nan_in_z=nan) for nan in (False, True))
     except (ValueError, IndexError):
         caught = True
     assert caught, mutant.description
