@@ -163,13 +163,22 @@ def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
 
 def cmd_tables(args) -> int:
     cat = catalogue.load(args.claims)
-    rows = tables.rows(cat, _page(args))
-    if args.example:
-        unknown = [e for e in args.example if e not in rows]
+    page = _page(args)
+    layout_name = args.layout or ("page" if page is not None and args.format != "csv" else "flat")
+    if layout_name == "page":
+        from . import layout
+        if page is None:
+            raise ValueError("--layout page needs the page (--page, $NNCONF_PAGE or [tool.nnconf] page)")
+        if args.format == "csv":
+            raise ValueError("--layout page writes Markdown or LaTeX; CSV is the flat list (--layout flat)")
+        unknown = [e for e in args.example or () if e not in cat.examples]
         if unknown:
-            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(rows)}")
-        rows = {e: rows[e] for e in args.example}
-    text = tables.render(rows, args.format)
+            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(cat.examples)}")
+        chosen = args.example or [e for e in cat.examples
+                                  if any(page.bodies(s) for s in layout.example_sections(cat, e))]
+        text = layout.render(layout.sections(cat, page, chosen), args.format)
+    else:
+        text = _flat(cat, page, args)
     if args.out:
         from nnconf.report import write_atomic
         write_atomic(Path(args.out), text)
@@ -177,6 +186,16 @@ def cmd_tables(args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _flat(cat, page, args) -> str:
+    rows = tables.rows(cat, page)
+    if args.example:
+        unknown = [e for e in args.example if e not in rows]
+        if unknown:
+            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(rows)}")
+        rows = {e: rows[e] for e in args.example}
+    return tables.render(rows, args.format)
 
 
 def add_parsers(sub, os_environ) -> None:
@@ -244,8 +263,15 @@ def add_parsers(sub, os_environ) -> None:
         "tables", help="regenerate the worked examples' tables from the reference",
         description="Every worked example's step values computed by the reference at the page's "
                     "printed precision, including the steps the page announces but does not "
-                    "show, as Markdown (default), LaTeX or CSV.")
+                    "show. With the page (the default when one is configured): each example's section "
+                    "in the page's own layout (its tables' columns as printed, its step lists as step "
+                    "lists) with the computed values, ready to replace the section wholesale, as "
+                    "Markdown (default) or LaTeX. --layout flat: one quantity/value list per example, "
+                    "as Markdown, LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
+    tb.add_argument("--layout", choices=["page", "flat"], default=None,
+                    help="'page': the example's section as the page lays it out (default with a page); "
+                         "'flat': a quantity/value list (default without a page, and for CSV)")
     tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")
