@@ -135,3 +135,13 @@ def section_lines(page_path) -> callable:
             parts.pop()
         return None, None
     return line
+
+
+def for_report(fmt: str, results: dict, *, page: str | None) -> str:
+    """``nnconf report --format``: its failing check rows (placed at their page section) and its
+    claims, in ``fmt``."""
+    records = results.get("claims") or []
+    rows = [c for c in results.get("checks", []) if c.get("status") == "fail"]
+    section = results.get("audit") or {}
+    return render(fmt, records, page=page, catalogue=section.get("catalogue"), coverage=section.get("coverage"),
+                  rows=rows, row_line=section_lines(page))
