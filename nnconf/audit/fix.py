@@ -308,7 +308,7 @@ class _Planner:
         if len(pairs) != 1 or None in next(iter(pairs)) or any(neighbours[c.id] is None for c in claims):
             return None
         (old, new), = pairs
-        first = min((self.located[n.id].value[0] for n in neighbours.values()))
+        first = min(self.located[n.id].value[0] for n in neighbours.values())
         unit = self._unit(first)
         k = self.units.index(unit) if unit is not None else 0
         prev = self.units[k - 1] if k > 0 else None

@@ -87,9 +87,9 @@ def github(records: list[dict], *, page: str | None, catalogue: str | None, fail
     counts = summary(records)
     shown = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
     bad = sum(r["verdict"] in fail_on for r in records)
+    rows_note = f"; {len(rows)} failing check rows" if rows else ""
     lines.append(github_command("notice", f"nnconf: {len(records)} claims: {shown or 'none'}; {bad} in --fail-on "
-                                          f"({','.join(fail_on)})" + (f"; {len(rows)} failing check rows" if rows else ""),
-                                title="nnconf audit"))
+                                          f"({','.join(fail_on)}){rows_note}", title="nnconf audit"))
     return "\n".join(lines) + "\n"
 
 
