@@ -31,7 +31,6 @@ class FixError(ValueError):
     """The fix cannot be made safely (one line: which claim, why)."""
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class Change:
     claim: str
@@ -48,7 +47,6 @@ class Change:
         return f"{path}:{self.line}: {self.claim} ({self.verdict}): {what} {self.old} -> {self.new}"
 
 
-
 @dataclass(frozen=True, kw_only=True)
 class Edit:
     """One replacement of the page's text ``[start, end)`` (an insertion when they are equal)."""
@@ -58,10 +56,8 @@ class Edit:
     change: Change
 
 
-
 def page_minus(text: str, like: str) -> str:
     return text.replace("-", MINUS) if MINUS in like or "-" not in like else text
-
 
 
 def shown(value, token: str, like: str = MINUS) -> str:
@@ -77,16 +73,13 @@ def shown(value, token: str, like: str = MINUS) -> str:
     return "[" + ", ".join("[" + ", ".join(one(v) for v in row) + "]" for row in arr) + "]"
 
 
-
 def _stem(claim_id: str) -> str:
     return re.sub(r"\d+", "#", claim_id)
-
 
 
 def _step(claim_id: str) -> int | None:
     m = re.search(r"@(\d+)$", claim_id)
     return int(m.group(1)) if m else None
-
 
 
 def insert_missing(p) -> None:
