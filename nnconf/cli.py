@@ -282,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .audit.commands import add_parsers
     add_parsers(sub, os.environ)
+    from .pitfalls import add_parser as add_pitfalls_parser
+    add_pitfalls_parser(sub)
 
     lst = sub.add_parser("list", help="list the registry's rows (check, section, oracle, setting)")
     lst.set_defaults(func=cmd_list)
