@@ -103,8 +103,20 @@ def cmd_report(args) -> int:
             files, data = figures.make_all(results, out.dir)
             results = R.update(results, figures=files, figure_data=data)
         report.write(results, out.dir)
+        if results.get("claims"):  # the claims as test cases, next to the tests' junit.xml
+            from .audit import junit
+            junit.write(out.path("junit-claims.xml"), results["claims"], page=args.page,
+                        catalogue=results["audit"]["catalogue"])
         paths = out.commit()
-    _report_summary(results, paths, args)
+    if args.format == "text":
+        _report_summary(results, paths, args)
+    else:  # standard output is the document; the summary goes to standard error
+        from contextlib import redirect_stdout
+
+        from .audit import formats
+        with redirect_stdout(sys.stderr):
+            _report_summary(results, paths, args)
+        sys.stdout.write(formats.for_report(args.format, results, page=args.page))
     return EXIT_FAIL if report.failed(results) else EXIT_OK
 
 
@@ -193,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --backend dask: the scheduler's address (tcp://host:8786); without it a "
                           "local cluster of --jobs worker processes is started")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text",
+                     help="the closing output: 'text' (a summary and the HTML's path), 'json', 'github' "
+                          "(workflow commands for failing rows and the page's claims) or 'sarif' (SARIF 2.1.0); "
+                          "with a format other than text the summary goes to standard error")
     rep.add_argument("--no-figures", action="store_true",
                      help="skip the activation, error and optimizer figures (about 10 s)")
     rep.add_argument("--page", type=opt.file, default=None,

@@ -10,6 +10,7 @@ from pathlib import Path
 from nnconf.options import directory, file, positive_float
 
 from . import audit, catalogue, mnist_results, tables
+from .formats import FORMATS
 from .page import Page
 from .verdicts import FAILING, VERDICTS
 
@@ -116,6 +117,12 @@ def cmd_audit(args) -> int:
     from nnconf.output import OutputSet
     fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
     args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
+    if args.fix or args.diff or args.in_place or args.out is not None:
+        from . import rewrite
+        args.fix = True
+        rewrite.check_destination(args)
+        _page(args)
+        return rewrite.run(args, fail_on, run_audit, results=results_path(args))
     # checked before the work: the page, the catalogue, the --results document, the output
     # directory (a report of another schema there is refused, not replaced) and its lock
     _page(args)
@@ -133,11 +140,16 @@ def cmd_audit(args) -> int:
 def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     from nnconf import coverage
     from nnconf import results as results_model
+
+    from . import formats, junit
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
-    print(audit.table(records, args.page, section["catalogue"], section.get("coverage")))
+    sys.stdout.write(formats.render(args.format, records, page=args.page, catalogue=section["catalogue"],
+                                    fail_on=fail_on, coverage=section.get("coverage")))
     if staged is not None:
+        junit.write(staged.path("junit-claims.xml"), records, page=args.page, catalogue=section["catalogue"],
+                    fail_on=fail_on)
         if not results:
             results = results_model.empty(provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]))
         # one results model: the claims' summary and the coverage are derived again
@@ -145,20 +157,29 @@ def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
         results = results_model.update(results, claims=records, audit=section, **sections)
         report.write(results, staged.dir)
         paths = staged.commit()
-        print("wrote " + ", ".join(str(p) for p in paths))
+        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stdout if args.format == "text" else sys.stderr)
     bad = audit.failing(records, fail_on)
     return 1 if bad else 0
 
 
 def cmd_tables(args) -> int:
     cat = catalogue.load(args.claims)
-    rows = tables.rows(cat, _page(args))
-    if args.example:
-        unknown = [e for e in args.example if e not in rows]
+    page = _page(args)
+    layout_name = args.layout or ("page" if page is not None and args.format != "csv" else "flat")
+    if layout_name == "page":
+        from . import layout
+        if page is None:
+            raise ValueError("--layout page needs the page (--page, $NNCONF_PAGE or [tool.nnconf] page)")
+        if args.format == "csv":
+            raise ValueError("--layout page writes Markdown or LaTeX; CSV is the flat list (--layout flat)")
+        unknown = [e for e in args.example or () if e not in cat.examples]
         if unknown:
-            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(rows)}")
-        rows = {e: rows[e] for e in args.example}
-    text = tables.render(rows, args.format)
+            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(cat.examples)}")
+        chosen = args.example or [e for e in cat.examples
+                                  if any(page.bodies(s) for s in layout.example_sections(cat, e))]
+        text = layout.render(layout.sections(cat, page, chosen), args.format)
+    else:
+        text = _flat(cat, page, args)
     if args.out:
         from nnconf.report import write_atomic
         write_atomic(Path(args.out), text)
@@ -166,6 +187,16 @@ def cmd_tables(args) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _flat(cat, page, args) -> str:
+    rows = tables.rows(cat, page)
+    if args.example:
+        unknown = [e for e in args.example if e not in rows]
+        if unknown:
+            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(rows)}")
+        rows = {e: rows[e] for e in args.example}
+    return tables.render(rows, args.format)
 
 
 def add_parsers(sub, os_environ) -> None:
@@ -209,14 +240,39 @@ def add_parsers(sub, os_environ) -> None:
     au.add_argument("--wait", action="store_true",
                     help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
+    au.add_argument("--format", choices=FORMATS, default="text",
+                    help="how findings are printed: 'text' (PAGE:LINE: verdict id: explanation), 'json', "
+                         "'github' (workflow commands: ::error for verdicts in --fail-on, ::warning for the "
+                         "others, with file and line) or 'sarif' (SARIF 2.1.0, for code scanning)")
+    fx = au.add_argument_group(
+        "fixing the page", "--fix writes a corrected copy: every wrong or rounding-slip number (and the numbers "
+                           "carried from it) rounded correctly at its printed precision where it is printed, every "
+                           "announced but missing step inserted in the style of its neighbours; each change listed "
+                           "with its claim id; prose claims listed for a human. The fixed text is audited again "
+                           "and the exit code is that audit's gate. No report is written.")
+    fx.add_argument("--fix", action="store_true", help="correct the page (with --out FILE, --in-place or --diff)")
+    fx.add_argument("--out", default=None, metavar="FILE",
+                    help="write the corrected page to FILE (atomically; implies --fix)")
+    fx.add_argument("--in-place", action="store_true",
+                    help="overwrite the page itself (atomically, keeping its permissions; implies --fix)")
+    fx.add_argument("--diff", action="store_true",
+                    help="print the corrections as a unified diff instead of writing (implies --fix; the list of "
+                         "changes goes to standard error)")
     au.set_defaults(func=cmd_audit)
 
     tb = sub.add_parser(
         "tables", help="regenerate the worked examples' tables from the reference",
         description="Every worked example's step values computed by the reference at the page's "
                     "printed precision, including the steps the page announces but does not "
-                    "show, as Markdown (default), LaTeX or CSV.")
+                    "show. With the page (the default when one is configured): each example's section "
+                    "in the page's own layout (its tables' columns as printed, its step lists as step "
+                    "lists) with the computed values, ready to replace the section wholesale, as "
+                    "Markdown (default) or LaTeX. --layout flat: one quantity/value list per example, "
+                    "as Markdown, LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
+    tb.add_argument("--layout", choices=["page", "flat"], default=None,
+                    help="'page': the example's section as the page lays it out (default with a page); "
+                         "'flat': a quantity/value list (default without a page, and for CSV)")
     tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")
