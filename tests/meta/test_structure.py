@@ -129,7 +129,6 @@ FRAMEWORKS = ("torch", "jax", "jaxlib", "optax", "sklearn")
 FRAMEWORK_IMPORTS_ALLOWED = {
     "nnconf.data": "the MNIST loader's fallbacks (fetch_openml, the bundled digits): data, not a computation",
     "nnconf.audit.listings": "the shim injected into the page's own listings run in a subprocess",
-    "nnconf.mnist": "the MNIST runners, being moved into oracles/torch_mnist.py and oracles/jax_mnist.py",
 }
 
 
