@@ -258,7 +258,7 @@ def binary_cross_entropy_with_logits(logits, y_true, *, reduction: str = "mean")
     the same as :func:`binary_cross_entropy` of :math:`\sigma(z)`, without overflow.
     """
     z, y = _pair(logits, y_true)
-    zw, yw = A._wide(z), y.astype(A._wide(z).dtype)  # in a wider type, rounded once
+    zw, yw = A.widened(z), y.astype(A.widened(z).dtype)  # in a wider type, rounded once
     terms = (np.maximum(zw, 0.0) - yw * zw + np.log1p(np.exp(-np.abs(zw)))).astype(z.dtype)
     return _reduce(terms, reduction, z.size)
 
