@@ -37,7 +37,8 @@ def test_mutant_is_caught(mutant, monkeypatch):
     caught = []
     for row in rows:
         record = run_row(row, profile="mutation")
-        if record["status"] == "fail":
+        # a row that fails because the mutant recursed into itself has not caught the bug
+        if record["status"] == "fail" and "RecursionError" not in record["note"]:
             caught.append(row.key)
             break
     assert caught, f"no row using {mutant.target} fails with the planted bug: {mutant.description}"

@@ -101,6 +101,12 @@ CLAMP_AT_ZERO = Convention(
          "gradient where x >= min); F.relu gives the page's 0.")
 
 
+# The originals, bound before a planted bug replaces them: a bug that falls back on the function
+# it replaces (GELU's other form) must not call its own replacement, which would recurse and
+# "fail" for a reason that is not the bug (tests/test_planted_bugs.py refuses such a catch).
+_GELU, _GELU_GRAD = A.gelu, A.gelu_grad
+
+
 def _erfc(v):
     return np.vectorize(math.erfc, otypes=[float])(v)
 
@@ -167,13 +173,13 @@ QUANTITIES = [
                    exact=lambda x: x * mp.ncdf(x), helpers=SIGMOID, bugs=(Bug(
                        description="erf(x/2) instead of erf(x/√2) (exact form)",
                        function=lambda x, approximate="none": 0.5 * x * _erfc(-np.asarray(x) / 2.0)
-                       if approximate == "none" else A.gelu(x, approximate="tanh")),)),
+                       if approximate == "none" else _GELU(x, approximate="tanh")),)),
         grad=Side(tolerance=GELU, oracles={"torch": PAGE, "jax": (
             Page(settings={"approximate": False}), replace(GELU_TANH_DEFAULT_JAX, tolerance=GELU_TANH_GRAD))},
                   exact=lambda x: mp.ncdf(x) + x * mpmath.npdf(x), helpers=SIGMOID, bugs=(Bug(
                       description="x·φ(x) term dropped (exact form)",
                       function=lambda x, approximate="none": 0.5 * _erfc(-np.asarray(x) / math.sqrt(2))
-                      if approximate == "none" else A.gelu_grad(x, approximate="tanh")),)),
+                      if approximate == "none" else _GELU_GRAD(x, approximate="tanh")),)),
         derivation=Derivation(run=symbolic.gelu_derivative,
                               description="the GELU derivative the reference uses, exact and tanh forms"),
         panel=Panel(title="GELU (exact)"), network="smooth"),
@@ -184,12 +190,12 @@ QUANTITIES = [
                                             "jax": PAGE},
                    exact=mp.gelu_tanh, helpers=SIGMOID, bugs=(Bug(
                        description="perturbed constant 0.044715 -> 0.04472 (tanh form)",
-                       function=lambda x, approximate="none": A.gelu(x) if approximate == "none" else
+                       function=lambda x, approximate="none": _GELU(x) if approximate == "none" else
                        0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.04472 * np.asarray(x) ** 3)))),)),
         grad=Side(tolerance=GELU_TANH_GRAD, helpers=SIGMOID,
                   oracles={"torch": (Page(settings={"approximate": "tanh"}), GELU_EXACT_DEFAULT_TORCH), "jax": PAGE},
                   bugs=(Bug(description="3·0.044715 -> 0.044715 in u' (tanh form)",
-                            function=lambda x, approximate="none": A.gelu_grad(x) if approximate == "none" else
+                            function=lambda x, approximate="none": _GELU_GRAD(x) if approximate == "none" else
                             _gelu_tanh_grad_wrong(np.asarray(x, dtype=float))),))),
     Quantity(
         name="softmax", module="activations", family="act", section="act.softmax",

@@ -16,6 +16,11 @@ from ..records import Bug, Convention, Page
 from ..tolerance import EPS, TINY, Tolerance
 from . import symbolic
 
+# The originals, bound before a planted bug replaces them: a bug built on the function it
+# replaces must call the original, not itself (see nnconf/checks/activations.py).
+_ORIGINAL = {name: getattr(L, name) for name in ("cross_entropy", "cross_entropy_grad", "binary_cross_entropy",
+                                                  "binary_cross_entropy_grad")}
+
 PAGE_CLIP = 1e-12  # the page's code: np.clip(y_pred, 1e-12, 1 - 1e-12)
 TORCH_BCE_EPSILON = float(np.float32(1e-12))  # ATen's BCE backward floor, a float constant
 
@@ -125,14 +130,14 @@ QUANTITIES = [
                             "jax": (Page(settings={"clip": PAGE_CLIP, "reduction": "mean"}),),
                             "sklearn": SKLEARN_CE},
                    bugs=(Bug(description="clip at 1e-15 instead of the page's 1e-12",
-                             function=lambda p, y, eps=1e-12, reduction="mean": L.cross_entropy(
+                             function=lambda p, y, eps=1e-12, reduction="mean": _ORIGINAL["cross_entropy"](
                                  p, y, eps=None if eps is None else 1e-15, reduction=reduction)),)),
         grad=Side(tolerance=RATIO_GRAD,
                   oracles={"torch": (Page(settings={"clip": PAGE_CLIP}), TORCH_NO_CLIP),
                            "jax": (Page(settings={"clip": PAGE_CLIP, "reduction": "mean"}),)},
                   description="∂L/∂ŷ = -y/(N ŷ) inside the clip range, 0 outside",
                   bugs=(Bug(description="sign flipped",
-                            function=lambda p, y, eps=1e-12, reduction="mean": -L.cross_entropy_grad(
+                            function=lambda p, y, eps=1e-12, reduction="mean": -_ORIGINAL["cross_entropy_grad"](
                                 p, y, eps=eps, reduction=reduction)),))),
     _loss(
         "softmax_cross_entropy", alias="ce_logits", section="loss.ce", inputs=S.logits_one_hot,
@@ -155,12 +160,14 @@ QUANTITIES = [
         value=Side(tolerance=LOG_LOSS, oracles={"torch": (TORCH_BCE_LOG_FLOOR,), "sklearn": (SKLEARN_BCE,)},
                    exact=mp.bce, bugs=(Bug(
                        description="the two logs swapped",
-                       function=lambda p, y, eps=None, log_floor=None, reduction="mean": L.binary_cross_entropy(
+                       function=lambda p, y, eps=None, log_floor=None, reduction="mean":
+                       _ORIGINAL["binary_cross_entropy"](
                            1.0 - np.asarray(p), y, eps=eps, log_floor=log_floor, reduction=reduction)),)),
         grad=Side(tolerance=RATIO_GRAD, oracles={"torch": (TORCH_BCE_DENOM_FLOOR,)},
                   description="∂L/∂ŷ = (ŷ - y)/(N ŷ(1 - ŷ))", bugs=(Bug(
                       description="sign flipped: (y - ŷ)/(ŷ(1 - ŷ))",
-                      function=lambda p, y, eps=None, denom_floor=None, reduction="mean": -L.binary_cross_entropy_grad(
+                      function=lambda p, y, eps=None, denom_floor=None, reduction="mean":
+                      -_ORIGINAL["binary_cross_entropy_grad"](
                           p, y, eps=eps, denom_floor=denom_floor, reduction=reduction)),))),
     _loss(
         "binary_cross_entropy_with_logits", alias="bce_logits", section="loss.bce", inputs=S.binary_logits,
