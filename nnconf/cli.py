@@ -69,11 +69,11 @@ def cmd_report(args) -> int:
         from types import SimpleNamespace
 
         from .audit import audit as audit_mod
-        from .audit.commands import run_audit
+        from .audit.commands import listing_settings, run_audit
         section, records = run_audit(SimpleNamespace(
-            claims=None, page=args.page, run_listings=False, listing_timeout=900.0,
-            mnist_dir=args.mnist_dir, results=None, train=False, no_progress=args.no_progress),
-            mnist_section=results.get("mnist"), checks=results["checks"])
+            claims=None, page=args.page, mnist_dir=args.mnist_dir, results=None, train=False,
+            no_progress=args.no_progress),
+            mnist_section=results.get("mnist"), checks=results["checks"], listings=listing_settings(args))
         results["claims"] = records
         results["claims_summary"] = audit_mod.summary(records)
         results["audit"] = section
@@ -93,8 +93,9 @@ def cmd_report(args) -> int:
         if c["status"] == "fail":
             print(f"FAIL {c['id']} [{c['oracle']}:{c['variant']}]: {c['note']}")
     if results.get("claims_summary"):
+        from .audit.listing_claims import summary_line
         print("page claims: " + ", ".join(f"{n} {v}" for v, n in results["claims_summary"].items() if n)
-              + " (`nnconf audit` gates on them)")
+              + " (`nnconf audit` gates on them); listings " + summary_line(results["audit"]))
     print("wrote " + ", ".join(str(p) for p in paths))
     return EXIT_FAIL if report.failed(results) else EXIT_OK
 
@@ -149,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skip the activation, error and optimizer figures (about 10 s)")
     rep.add_argument("--page", default=os.environ.get("NNCONF_PAGE"),
                      help="the page (Markdown): its printed MNIST output is judged and its claims "
-                          "audited into the report (default: $NNCONF_PAGE)")
+                          "audited into the report, its listings run sandboxed (default: $NNCONF_PAGE)")
     rep.add_argument("--mnist-epochs", type=int, default=20,
                      help="epochs of the MNIST section (default 20, the page's; 0 skips it)")
     rep.add_argument("--mnist-seeds", type=int, default=5,
@@ -158,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="epochs of the float32 drift run (default 2; 0 skips it)")
     rep.add_argument("--mnist-dir", default=None, help="directory with the MNIST IDX files")
     rep.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
+    from .audit.commands import add_listing_arguments
+    add_listing_arguments(rep, os.environ)
     rep.set_defaults(func=cmd_report)
 
     mn = sub.add_parser(

@@ -66,6 +66,9 @@ def _summary(results: dict) -> list[str]:
     out.append("</div>")
     fails = [c for c in results["checks"] if c["status"] == "fail"]
     out.append(f"<p><b>Failing checks:</b> {len(fails) or 'none'}.</p>")
+    if results.get("audit"):
+        from .audit.listing_claims import summary_line
+        out.append(f"<p><b>Page listings:</b> {_e(summary_line(results['audit']))}.</p>")
     if fails:
         out.append("<ul>" + "".join(f"<li><code>{_e(c['id'])}</code> [{_e(c['oracle'])}]: {_e(c['note'])}<br>"
                                     f"reproduce: <code>{_e(c.get('reproduce'))}</code></li>" for c in fails) + "</ul>")
@@ -105,10 +108,11 @@ def _claims(results: dict) -> list[str]:
     claims = results.get("claims")
     if claims is None:
         return []
+    from .audit.listing_claims import summary_line
     a = results.get("audit", {})
     out = ['<section id="claims"><h2>The page\'s claims (audit)</h2>',
            f"<p>Page <code>{_e(a.get('page'))}</code> ({_e(a.get('page_source'))}); catalogue "
-           f"<code>{_e(a.get('catalogue'))}</code>; listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
+           f"<code>{_e(a.get('catalogue'))}</code>; listings {_e(summary_line(a))}"
            f"{'; ' + _e(a['listing_note']) if a.get('listing_note') else ''}. Reproduce: "
            f"<code>nnconf audit --page {_e(a.get('page'))}</code></p>"]
 

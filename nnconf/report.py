@@ -185,13 +185,13 @@ def _tolerance(tol: dict | None) -> str:
 
 
 def _claims_section(results: dict) -> list[str]:
+    from .audit.listing_claims import summary_line
     claims, a = results["claims"], results.get("audit", {})
     s = results.get("claims_summary", {})
     out = ["## The page's claims (audit)", "",
            "**" + " · ".join(f"{n} {v}" for v, n in s.items() if n) + "**", "",
            f"Page: `{a.get('page')}` ({a.get('page_source')}); catalogue `{a.get('catalogue')}`; "
-           f"listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
-           + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ".", ""]
+           + "listings " + summary_line(a) + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ".", ""]
     shown = [c for c in claims if c["verdict"] != "confirmed"]
     if shown:
         out += ["| verdict | claim | printed | computed | explanation |", "|---|---|---|---|---|"]
@@ -263,6 +263,9 @@ def render_markdown(results: dict) -> str:
     out.append(f"**{s['pass']} pass · {s['fail']} fail · {s['convention']} convention · "
                f"{s['skipped']} skipped** (rows: a check × an oracle × a setting)")
     out.append("")
+    if results.get("audit"):
+        from .audit.listing_claims import summary_line
+        out += [f"Page listings: {summary_line(results['audit'])}.", ""]
     if results.get("claims"):
         out += _claims_section(results)
     fails = [c for c in checks if c["status"] == "fail"]

@@ -22,7 +22,7 @@ REF = re.compile(r"\{([\w.@\-]+)\}")
 
 _CLAIM_KEYS = {"id", "section", "kind", "what", "printed", "locate", "value", "slip", "announced",
                "precision", "test", "args", "evidence", "listing", "epoch", "quantity",
-               "produces", "expected_block"}
+               "produces", "expected_block", "exercise"}
 _EXAMPLE_KEYS = {"id", "section", "compute", "inputs"}
 _REQUIRED = {"number": ("locate", "value"), "prose": (), "listing": ("listing",),
              "curve": ("locate", "epoch", "quantity")}
@@ -61,6 +61,7 @@ class Claim:
     quantity: str | None = None
     produces: dict = field(default_factory=dict)
     expected_block: bool = False
+    exercise: str | None = None  # a listing claim that calls what the listing defines (exercises.py)
 
     def refs(self) -> list[str]:
         return REF.findall(self.slip or "")
@@ -135,6 +136,11 @@ def load(path=None) -> Catalogue:
             fail(line, f"claim {cid!r}: a prose claim needs 'test' or 'evidence'")
         if raw.get("test") and raw["test"] not in prose.TESTS:
             fail(line, f"claim {cid!r}: unknown test {raw['test']!r}")
+        if raw.get("exercise"):
+            from .exercises import EXERCISES
+            if raw["kind"] != "listing" or raw["exercise"] not in EXERCISES:
+                fail(line, f"claim {cid!r}: exercise {raw['exercise']!r} must be one of "
+                           f"{', '.join(sorted(EXERCISES))}, on a listing claim")
         if cid in seen:
             fail(line, f"claim id {cid!r} appears twice")
         seen.add(cid)
@@ -164,6 +170,13 @@ def load(path=None) -> Catalogue:
                 value_of(cat, c.value, cache)
             except (KeyError, IndexError) as exc:
                 fail(c.line, f"claim {c.id!r}: value {c.value!r} not computed by the reference ({exc})")
+        if c.exercise:
+            from .exercises import EXERCISES
+            try:
+                EXERCISES[c.exercise].inputs(cat, c.args)
+            except (KeyError, IndexError, TypeError) as exc:
+                fail(c.line, f"claim {c.id!r}: exercise {c.exercise!r} cannot take its inputs from "
+                             f"args {c.args} (missing {exc})")
     return cat
 
 
