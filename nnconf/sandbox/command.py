@@ -65,11 +65,14 @@ def command(bwrap: str, job: Job, *, privileged: bool, info_fd: int | None = Non
         argv += ["--info-fd", str(info_fd)]
     binds = read_only_paths(job.ro_binds)
     workdir = Path(os.path.realpath(job.workdir))
-    dirs = sorted({a for p in [*binds, workdir, Path("/etc/x")] for a in p.parents if a != Path("/")}
-                  - {Path("/usr"), Path("/tmp")}, key=lambda p: len(p.parts))
-    dirs = [d for d in dirs if not _nested(d, binds) and d not in binds and Path("/tmp") not in d.parents]
+    argv += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/dev/shm",
+             "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
+    dirs = sorted({a for p in [*binds, workdir, Path("/etc/x")] for a in p.parents}
+                  - {Path("/"), Path("/tmp")}, key=lambda p: len(p.parts))
     for d in dirs:  # parents made world-traversable (bwrap would copy the host's mode, e.g. /root 0700)
-        argv += ["--perms", "0755", "--dir", str(d)]
+        if d not in binds and not _nested(d, binds):
+            argv += ["--perms", "0755", "--dir", str(d)]
     for p in binds:
         argv += ["--ro-bind", str(p), str(p)]
     for name in _TOP:
@@ -80,10 +83,7 @@ def command(bwrap: str, job: Job, *, privileged: bool, info_fd: int | None = Non
             argv += ["--ro-bind", str(host), str(host)]
     for name in _ETC:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    argv += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/dev/shm",
-             "--size", str(tmpfs_bytes), "--perms", "1777", "--tmpfs", "/tmp",
-             "--bind", str(workdir), str(workdir)]
+    argv += ["--bind", str(workdir), str(workdir)]
     if privileged:  # the work directory (mode 0700, owned by nobody) is entered once nobody
         argv += ["--chdir", "/", "--", sys.executable, "-I", "-S", "-c", _DROP, str(SANDBOX_UID),
                  str(SANDBOX_GID), str(workdir)]

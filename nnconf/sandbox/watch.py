@@ -44,9 +44,10 @@ def _set_limits(limits: Limits, nproc: int) -> None:  # in the child, before exe
         resource.setrlimit(res, (int(soft), int(hard)))
 
 
-def _members(scope) -> list[int]:
+def _members(scope, *, with_bwrap: bool = True) -> list[int]:
     """Processes of the job: ``scope`` is its pid namespace (``"pid:[…]"``, sandboxed) or its
-    session id (an int, unsafe); None (the namespace not known yet) gives none."""
+    session id (an int, unsafe); None (the namespace not known yet) gives none. Without
+    ``with_bwrap``, bwrap's own process inside the namespace is left out."""
     if scope is None:
         return []
     out = []
@@ -54,8 +55,11 @@ def _members(scope) -> list[int]:
         if not pid.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            head, rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
+            fields = rest.split()
             if fields[0] in "ZX":  # a zombie holds nothing but its entry; its parent reaps it
+                continue
+            if not with_bwrap and head.endswith("(bwrap"):
                 continue
             if (os.readlink(f"/proc/{pid}/ns/pid") == scope if isinstance(scope, str)
                     else int(fields[3]) == scope):
@@ -186,7 +190,7 @@ def run(job: Job, limits: Limits, *, bwrap: str | None) -> Result:
             if now - started > limits.timeout_s:
                 killed, timed_out = f"timed out after {limits.timeout_s:g} s", True
                 break
-            if now - last_watch >= 0.2:
+            if now - last_watch >= 0.1:
                 last_watch = now
                 rss = _rss(_members(scope))
                 peak = max(peak, rss)
@@ -255,13 +259,14 @@ def _pid_ns(info: bytearray) -> str | None:
 
 
 def _reap(scope) -> int:
-    """Kill what is left of the job one by one until /proc shows none of it (at most 5 s)."""
+    """Kill what is left of the job one by one until /proc shows none of it (at most 5 s);
+    returns how many of its processes (bwrap's own not counted) were still there."""
     seen, deadline = set(), time.monotonic() + 5.0
     while time.monotonic() < deadline:
         left = _members(scope)
         if not left:
             break
-        seen.update(left)
+        seen.update(_members(scope, with_bwrap=False))
         for pid in left:
             try:
                 os.kill(pid, signal.SIGKILL)
