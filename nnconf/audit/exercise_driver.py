@@ -61,15 +61,18 @@ def ex_relu(ns, inp, call):
 
 
 def ex_softmax(ns, inp, call):
-    z = np.asarray([inp["z"]], dtype=np.float64)
+    z = np.asarray(inp["z"], dtype=np.float64)
     return {"softmax": _list(call("softmax(z)", _need(ns, "softmax"), z))}
 
 
 def ex_cross_entropy(ns, inp, call):
     f = _need(ns, "cross_entropy_loss")
     y = np.asarray([inp["y"]], dtype=np.float64)
-    return {name: float(call(f"cross_entropy_loss({name}, y)", f, np.asarray([inp[name]], dtype=np.float64), y))
-            for name in inp["predictions"]}
+    out = {name: float(call(f"cross_entropy_loss({name}, y)", f, np.asarray([inp[name]], dtype=np.float64), y))
+           for name in inp["predictions"]}
+    batch = np.asarray([inp[name] for name in inp["predictions"]], dtype=np.float64)
+    out["batch"] = float(call("cross_entropy_loss(batch, y)", f, batch, np.repeat(y, len(batch), axis=0)))
+    return out
 
 
 def ex_he_init(ns, inp, call):

@@ -93,8 +93,13 @@ def _relu_judge(res, inp):
                      _compare("relu_derivative(x)", res["relu_derivative"], A.relu_grad(x), rtol=0.0)])
 
 
+def _softmax_inputs(cat, args):
+    z = list(_ex(cat, args)["z"])
+    return {"z": [z, z[::-1]]}  # the example's z and its reverse, a batch of two: the row-wise sum matters
+
+
 def _softmax_judge(res, inp):
-    return _verdict([_compare("softmax(z)", res["softmax"], A.softmax(np.asarray([inp["z"]], dtype=np.float64)))])
+    return _verdict([_compare("softmax(z)", res["softmax"], A.softmax(np.asarray(inp["z"], dtype=np.float64)))])
 
 
 def _ce_inputs(cat, args):
@@ -104,9 +109,12 @@ def _ce_inputs(cat, args):
 
 def _ce_judge(res, inp):
     y = np.asarray([inp["y"]], dtype=np.float64)
+    batch = np.asarray([inp[k] for k in inp["predictions"]], dtype=np.float64)
     return _verdict([_compare(f"cross_entropy_loss({k}, y)", res[k],
                               L.cross_entropy(np.asarray([inp[k]], dtype=np.float64), y))
-                     for k in inp["predictions"]])
+                     for k in inp["predictions"]]
+                    + [_compare(f"cross_entropy_loss of the batch ({' and '.join(inp['predictions'])})",
+                                res["batch"], L.cross_entropy(batch, np.repeat(y, len(batch), axis=0)))])
 
 
 def _he_judge(res, inp):
@@ -136,11 +144,12 @@ def _mlp_init_judge(res, inp):
 def _net_inputs(cat, args):
     ex = _ex(cat, args)
     params = M.to_code_layout([(ex["W1"], ex["b1"]), (ex["W2"], ex["b2"])])  # the listing's a @ W layout
-    inp = {"x": [ex["x"]], "sizes": [len(ex["x"]), len(ex["b1"]), len(ex["b2"])],
+    # the example's x twice, a batch of two: a missing or doubled 1/N changes the result
+    inp = {"x": [ex["x"], ex["x"]], "sizes": [len(ex["x"]), len(ex["b1"]), len(ex["b2"])],
            "weights": [np.asarray(W).tolist() for W, _ in params], "biases": [list(b) for _, b in params]}
     if "targets" in args:
         t = cat.examples[args["targets"]].inputs
-        inp.update(y=[t["y"]], lr=t["lr"])
+        inp.update(y=[t["y"], t["y"]], lr=t["lr"])
     else:
         inp["lr"] = 0.001
     return inp
@@ -225,7 +234,7 @@ def _perceptron_judge(res, inp):
 EXERCISES = {
     "call": Exercise(lambda cat, args: dict(args), _call_judge, "calls a function it defines"),
     "relu": Exercise(_relu_inputs, _relu_judge, "relu and relu_derivative"),
-    "softmax": Exercise(lambda cat, args: {"z": _ex(cat, args)["z"]}, _softmax_judge, "softmax"),
+    "softmax": Exercise(_softmax_inputs, _softmax_judge, "softmax"),
     "cross_entropy": Exercise(_ce_inputs, _ce_judge, "cross_entropy_loss"),
     "he_init": Exercise(lambda cat, args: {"fan_in": args["fan_in"], "fan_out": args["fan_out"], "seed": 0},
                         _he_judge, "he_init"),

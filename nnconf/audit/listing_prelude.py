@@ -35,9 +35,35 @@ def _read_idx(directory, name, sha256):
     raise OSError(f"nnconf's loader shim: no {name}[.gz] in {directory}")
 
 
+class _PatchOnImport:
+    """A meta-path finder that lets ``sklearn.datasets`` load as usual and then patches it, so
+    that a listing which never imports scikit-learn does not pay for importing it."""
+
+    def __init__(self, patch):
+        self.patch = patch
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "sklearn.datasets":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                self.patch(module)
+            spec.loader.exec_module = exec_module
+        return spec
+
+
 def install_mnist_shim(directory, checksums):
+    sys.meta_path.insert(0, _PatchOnImport(lambda module: _patch(module, directory, checksums)))
+
+
+def _patch(datasets, directory, checksums):
     import numpy as np
-    import sklearn.datasets
     from sklearn.utils import Bunch
 
     def fetch_openml(name=None, *args, **kwargs):
@@ -55,7 +81,7 @@ def install_mnist_shim(directory, checksums):
         print("[nnconf] fetch_openml('mnist_784') redirected to", directory, file=sys.stderr)
         return Bunch(data=x, target=y.astype(str).astype(object))
 
-    sklearn.datasets.fetch_openml = fetch_openml
+    datasets.fetch_openml = fetch_openml
 
 
 def main():
