@@ -101,7 +101,7 @@ def _hostile(tcp: int, udp: int, outside: Path, home: Path, token: str, sleeper:
             code = "import socket; {connect % 'child'}"
             subprocess.run([sys.executable, '-c', code])
             os.system(f"{{sys.executable}} -c \\"{{code}}\\"")
-            os.system("exec 3<>/dev/tcp/127.0.0.1/{tcp}; echo {token}-bash >&3")
+            subprocess.run(['bash', '-c', 'exec 3<>/dev/tcp/127.0.0.1/{tcp}; echo {token}-bash >&3'])
         """),
         "write_outside": textwrap.dedent(f"""
             import os
@@ -403,6 +403,32 @@ def test_loader_shim_serves_local_mnist_inside_the_sandbox():
     run = listings.run(code, settings=sandbox.Settings(limits=sandbox.Limits(timeout_s=120)), mnist_dir=mnist)
     assert run.returncode == 0 and run.mode == "sandboxed", run.stderr
     assert run.stdout.startswith("(70000, 784) 255.0 float64 ['5', '0', '4'] 7") and run.redirected_loader
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
+def test_killing_nnconf_kills_the_sandbox(tmp_path, how):
+    """kill -9 (or Ctrl-C) of nnconf while a listing runs: nothing of the listing survives."""
+    import signal
+    import subprocess
+    marker = f"3598.{uuid.uuid4().int % 10**6}"
+    code = (f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'], start_new_session=True)\n"
+            "while True:\n    pass\n")
+    page, cat = _page_and_catalogue(tmp_path, {"spin": code})
+    proc = subprocess.Popen([sys.executable, "-m", "nnconf.cli", "audit", "--page", str(page), "--claims", str(cat),
+                             "--out-dir", "", "--no-progress", "--results", ""], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(marker), "the listing never started"
+    proc.send_signal(getattr(signal, how))
+    err = proc.communicate(timeout=30)[1].decode()
+    deadline = time.monotonic() + 5
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(marker) == []
+    if how == "SIGINT":
+        assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
 
 
 def test_probe_result_is_cached_and_states_how_it_runs():

@@ -82,7 +82,7 @@ def add_listing_arguments(parser, os_environ) -> None:
                       help="run them WITHOUT a sandbox (they get the network and your files; the "
                            "limits, timeout and environment allow-list still apply); the report says so")
     mode.add_argument("--run-listings", action="store_true", help="(the default; kept for old command lines)")
-    g.add_argument("--bwrap", default=os_environ.get(sandbox.BWRAP_ENV),
+    g.add_argument("--bwrap", default=os_environ.get(sandbox.BWRAP_ENV), metavar="PATH",
                    help=f"the bubblewrap executable (default: ${sandbox.BWRAP_ENV}, else bwrap on PATH)")
     g.add_argument("--listing-timeout", type=_positive(float), default=d.timeout_s, metavar="S",
                    help=f"wall-clock seconds per listing run (default {d.timeout_s:g})")

@@ -22,7 +22,7 @@ from .spec import SANDBOX_GID, SANDBOX_UID, Job, Limits, Result, size_text
 def _tasks_of(uid: int) -> int:
     """Tasks (processes and threads) the kernel counts against ``uid``'s RLIMIT_NPROC."""
     n = 0
-    for pid in os.listdir("/proc"):
+    for pid in _pids():
         if not pid.isdigit():
             continue
         try:
@@ -33,6 +33,13 @@ def _tasks_of(uid: int) -> int:
         if m and int(m.group(1)) == uid:
             n += int(t.group(1)) if t else 1
     return n
+
+
+def _pids() -> list[str]:
+    try:
+        return os.listdir("/proc")
+    except OSError:  # no /proc (not Linux): nothing to count or to find
+        return []
 
 
 def _set_limits(limits: Limits, nproc: int) -> None:  # in the child, before exec
@@ -51,7 +58,7 @@ def _members(scope, *, with_bwrap: bool = True) -> list[int]:
     if scope is None:
         return []
     out = []
-    for pid in os.listdir("/proc"):
+    for pid in _pids():
         if not pid.isdigit():
             continue
         try:
