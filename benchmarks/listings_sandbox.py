@@ -30,7 +30,9 @@ def main(argv=None) -> int:
     ap.add_argument("--mnist-dir", default=None)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--mnist-repeats", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per run (default 1800)")
     args = ap.parse_args(argv)
+    limits = sandbox.Limits(timeout_s=args.timeout, cpu_s=int(args.timeout))
     page = Page.read(args.page)
     mnist = listings.mnist_dir(args.mnist_dir)
     found = sandbox.available()
@@ -44,9 +46,9 @@ def main(argv=None) -> int:
         peak = {"sandbox": 0.0, "unsafe": 0.0}
         for _ in range(repeats):
             for mode in ("sandbox", "unsafe"):
-                r = listings.run(code, settings=sandbox.Settings(mode=mode), mnist_dir=needs)
-                if r.returncode != 0:
-                    print(f"{section}: {mode} run failed: {listings.describe(r)}")
+                r = listings.run(code, settings=sandbox.Settings(mode=mode, limits=limits), mnist_dir=needs)
+                print(f"  {section} {mode}: {listings.describe(r)}, load average {os.getloadavg()[0]:.1f}",
+                      flush=True)
                 times[mode].append(r.seconds)
                 peak[mode] = max(peak[mode], r.peak_rss_bytes / sandbox.MiB)
         for mode in ("sandbox", "unsafe"):

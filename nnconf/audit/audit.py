@@ -25,7 +25,7 @@ __all__ = ["Options", "run", "summary", "FAILING", "VERDICTS"]
 @dataclass
 class Options:
     run_listings: bool = False  # the CLI runs them by default; see listing_claims.settings
-    listing_timeout: float = 300.0
+    listing_timeout: float = 900.0
     listings: object = None  # nnconf.sandbox.Settings: mode (sandbox/unsafe/off), limits, bwrap
     mnist_dir: str | None = None  # for the MNIST listing's loader shim and for --train
     results: str | None = None  # a report (conformance.json or mnist.json) whose MNIST run to reuse

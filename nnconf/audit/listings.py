@@ -58,7 +58,7 @@ def printable(text: str, limit: int = TAIL) -> str:
     newline and tab escaped (``\\x1b``, ``\\r``…): output that is stored or shown cannot
     drive a terminal."""
     tail = text[-limit:]
-    return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in tail)
+    return "".join(ch if ch in "\n\t" or ch.isprintable() else repr(ch)[1:-1] for ch in tail)[-limit:]
 
 
 def mnist_dir(setting: str | None) -> str | None:

@@ -3,6 +3,7 @@ and the kill of everything it started."""
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import functools
 import json
@@ -42,7 +43,12 @@ def _pids() -> list[str]:
         return []
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
 def _set_limits(limits: Limits, nproc: int) -> None:  # in the child, before exec
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with nnconf (bwrap passes it on inside)
     for res, soft, hard in ((resource.RLIMIT_AS, limits.address_space_bytes, limits.address_space_bytes),
                             (resource.RLIMIT_CPU, int(limits.cpu_s), int(limits.cpu_s) + 5),
                             (resource.RLIMIT_NPROC, nproc, nproc),
