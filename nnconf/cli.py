@@ -11,28 +11,22 @@ import fnmatch
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
-from . import __version__, profiles
+from . import __version__, config, interrupts, profiles
+from . import options as opt
 from .audit.catalogue import CatalogueError
 from .audit.page import PageError
 from .data import DataError
+from .output import OutputError, OutputSet
+from .progress import wrapper as progress_wrapper
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 class UsageError(Exception):
     pass
-
-
-def _progress(desc: str, enabled: bool):
-    def wrap(rows):
-        if not enabled:
-            return rows
-        from tqdm import tqdm
-        return tqdm(rows, desc=desc, unit="row", file=sys.stderr, dynamic_ncols=True,
-                    total=len(rows) if hasattr(rows, "__len__") else None)
-    return wrap
 
 
 def _select_rows(only: list[str], oracles: list[str] | None):
@@ -49,45 +43,70 @@ def _select_rows(only: list[str], oracles: list[str] | None):
     return rows
 
 
+def check_page(page) -> None:
+    """The page given to a command must be readable before any work starts."""
+    if page is None:
+        return
+    from .audit.page import Page
+    Page.read(page)  # PageError: one line naming the file
+
+
 def cmd_report(args) -> int:
-    from . import report
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {args.jobs}")
+    from . import parallel, report
     rows = _select_rows(args.only, args.oracle)
+    jobs = parallel.effective_jobs(args.jobs, len(rows))
     seed = args.seed if args.seed is not None else (
         profiles.DEFAULT_SEED if args.profile == "thorough" else None)
-    results = report.run(rows, profile=args.profile, seed=seed,
-                         progress=_progress("conformance", not args.no_progress),
-                         argv=sys.argv[1:], jobs=args.jobs)
+    # everything the run needs is checked before the long work starts
+    check_page(args.page)
+    if args.page:
+        from .audit import catalogue
+        catalogue.load(args.claims)
+    dataset = None
     if args.mnist_epochs > 0:
         from . import mnist_report
-        results["mnist"] = mnist_report.for_report(
-            Path(args.out_dir), epochs=args.mnist_epochs, seeds=args.mnist_seeds,
-            float32_epochs=args.mnist_float32_epochs, mnist_dir=args.mnist_dir,
-            offline=args.offline, page=args.page, progress=not args.no_progress)
-    if args.page:
-        from types import SimpleNamespace
+        dataset = mnist_report.dataset_for_report(args.mnist_dir, offline=args.offline)
+    with OutputSet(args.out_dir, wait=args.wait, command="nnconf report") as out:
+        results = report.run(rows, profile=args.profile, seed=seed,
+                             progress=progress_wrapper("checks", not args.no_progress),
+                             argv=sys.argv[1:], jobs=jobs)
+        results["provenance"]["configuration"] = {"file": args.config_file, "settings": args.configuration}
+        if dataset is not None:
+            from . import mnist_report
+            results["mnist"] = mnist_report.for_report(
+                out.dir, dataset=dataset, epochs=args.mnist_epochs, seeds=args.mnist_seeds,
+                float32_epochs=args.mnist_float32_epochs, page=args.page,
+                progress=not args.no_progress)
+        if args.page:
+            from types import SimpleNamespace
 
-        from .audit import audit as audit_mod
-        from .audit.commands import listing_settings, run_audit
-        section, records = run_audit(SimpleNamespace(
-            claims=None, page=args.page, mnist_dir=args.mnist_dir, results=None, train=False,
-            no_progress=args.no_progress),
-            mnist_section=results.get("mnist"), checks=results["checks"], listings=listing_settings(args))
-        results["claims"] = records
-        results["claims_summary"] = audit_mod.summary(records)
-        results["audit"] = section
-    from . import coverage, figures
-    mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
-    if mutation.is_file():
-        results["mutation"] = json.loads(mutation.read_text(encoding="utf-8"))
-    results["coverage"] = coverage.matrix(
-        results, coverage.page_sections(args.page) if args.page else None)
-    if not args.no_figures:
-        results["figures"] = figures.make_all(results, Path(args.out_dir))
-    paths = report.write(results, Path(args.out_dir))
+            from .audit import audit as audit_mod
+            from .audit.commands import listing_settings, run_audit
+            section, records = run_audit(SimpleNamespace(
+                claims=args.claims, page=args.page, mnist_dir=args.mnist_dir, results=None, train=False,
+                no_progress=args.no_progress),
+                mnist_section=results.get("mnist"), checks=results["checks"], listings=listing_settings(args))
+            results["claims"] = records
+            results["claims_summary"] = audit_mod.summary(records)
+            results["audit"] = section
+        from . import coverage, figures
+        mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
+        if mutation.is_file():
+            results["mutation"] = json.loads(mutation.read_text(encoding="utf-8"))
+        results["coverage"] = coverage.matrix(
+            results, coverage.page_sections(args.page) if args.page else None)
+        if not args.no_figures:
+            results["figures"] = figures.make_all(results, out.dir)
+        report.write(results, out.dir)
+        paths = out.commit()
+    _report_summary(results, paths, args)
+    return EXIT_FAIL if report.failed(results) else EXIT_OK
+
+
+def _report_summary(results: dict, paths: list[Path], args) -> None:
+    """The report's last words: counts, failures, the page's verdicts, where the HTML is."""
     s = results["summary"]
-    print(f"{s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
+    print(f"checks: {s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
           f"{s['skipped']} skipped")
     for c in results["checks"]:
         if c["status"] == "fail":
@@ -96,8 +115,16 @@ def cmd_report(args) -> int:
         from .audit.listing_claims import summary_line
         print("page claims: " + ", ".join(f"{n} {v}" for v, n in results["claims_summary"].items() if n)
               + " (`nnconf audit` gates on them); listings " + summary_line(results["audit"]))
-    print("wrote " + ", ".join(str(p) for p in paths))
-    return EXIT_FAIL if report.failed(results) else EXIT_OK
+    elif not args.page:
+        print("page claims: not audited (no page configured: --page, $NNCONF_PAGE or [tool.nnconf] page)")
+    m = results.get("mnist")
+    if m:
+        judged = [v["verdict"] for v in m.get("verdicts", [])]
+        print(f"MNIST: {m['dataset']}" + (f"; page's curve: {judged.count('reproduced')} of {len(judged)} "
+                                          "points reproduced" if judged else ""))
+    html = next((p for p in paths if p.name == "conformance.html"), None)
+    print(f"wrote {len(paths)} files to {paths[0].parent if paths else args.out_dir}"
+          + (f"; open {html}" if html else ""))
 
 
 def cmd_mnist(args) -> int:
@@ -113,7 +140,7 @@ def cmd_list(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = opt.Parser(
         prog="nnconf",
         description="Conformance suite for the 'Neural Network Basics' page: checks a NumPy "
                     "reference of every formula against PyTorch, JAX/optax and scikit-learn, "
@@ -130,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and gradients, page settings and framework defaults) under a hypothesis "
                     "profile and write the conformance report. A framework that is not "
                     "installed gives 'skipped' rows with the reason.")
-    rep.add_argument("--profile", default="thorough", choices=sorted(profiles.PROFILES),
+    rep.add_argument("--profile", default=None, choices=sorted(profiles.PROFILES),
                      help="hypothesis profile: 'thorough' (default, 200 examples per row), "
                           "'ci' (derandomised, 40), 'mutation' (25, no shrinking)")
     rep.add_argument("--seed", type=int, default=None,
@@ -141,23 +168,34 @@ def build_parser() -> argparse.ArgumentParser:
                           "e.g. --only 'act.gelu*'")
     rep.add_argument("--oracle", action="append", choices=["torch", "jax", "sklearn"],
                      help="run only these oracles (repeatable)")
-    rep.add_argument("--out-dir", default="reports", help="where to write (default: reports)")
-    rep.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                     help="processes for the checks (default: the CPU count; 1 runs them here); "
-                          "the results do not depend on it")
+    rep.add_argument("--out-dir", type=opt.directory, default=None,
+                     help="where to write (default: reports); the files of a run are staged and "
+                          "moved into place together")
+    rep.add_argument("--wait", action="store_true",
+                     help="if another nnconf run is writing to --out-dir, wait for it instead of "
+                          "stopping with an error")
+    rep.add_argument("--jobs", type=opt.integer(1), default=None,
+                     help="processes for the checks (default: the CPU count; capped by the CPUs and "
+                          "the rows; 1 runs them here); the results do not depend on it")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
     rep.add_argument("--no-figures", action="store_true",
                      help="skip the activation, error and optimizer figures (about 10 s)")
-    rep.add_argument("--page", default=os.environ.get("NNCONF_PAGE"),
+    rep.add_argument("--page", type=opt.file, default=None,
                      help="the page (Markdown): its printed MNIST output is judged and its claims "
-                          "audited into the report, its listings run sandboxed (default: $NNCONF_PAGE)")
-    rep.add_argument("--mnist-epochs", type=int, default=20,
+                          "audited into the report, its listings run sandboxed (default: $NNCONF_PAGE, "
+                          "then [tool.nnconf] page)")
+    rep.add_argument("--claims", type=opt.file, default=None,
+                     help="claims catalogue for the page's audit (default: $NNCONF_CLAIMS, then "
+                          "[tool.nnconf] claims, then the bundled claims.toml)")
+    rep.add_argument("--mnist-epochs", type=opt.integer(0), default=20,
                      help="epochs of the MNIST section (default 20, the page's; 0 skips it)")
-    rep.add_argument("--mnist-seeds", type=int, default=5,
+    rep.add_argument("--mnist-seeds", type=opt.integer(1), default=5,
                      help="seeds of the reference sweep (default 5)")
-    rep.add_argument("--mnist-float32-epochs", type=int, default=2,
+    rep.add_argument("--mnist-float32-epochs", type=opt.integer(0), default=2,
                      help="epochs of the float32 drift run (default 2; 0 skips it)")
-    rep.add_argument("--mnist-dir", default=None, help="directory with the MNIST IDX files")
+    rep.add_argument("--mnist-dir", type=opt.directory, default=None,
+                     help="directory with the MNIST IDX files (default: $NNCONF_MNIST_DIR, then "
+                          "[tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     rep.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
     from .audit.commands import add_listing_arguments
     add_listing_arguments(rep, os.environ)
@@ -174,26 +212,32 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Data: --mnist-dir, then $NNCONF_MNIST_DIR, the cache ~/.cache/nnconf/mnist "
                "($XDG_CACHE_HOME respected), a verified download, fetch_openml; --digits uses "
                "scikit-learn's bundled 8x8 digits instead (labelled; never judges the page).")
-    mn.add_argument("--epochs", type=int, default=20, help="epochs (default 20, the page's)")
-    mn.add_argument("--lr", type=float, default=0.001, help="learning rate (default 0.001)")
-    mn.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
-    mn.add_argument("--steps-per-epoch", type=int, default=None,
+    mn.add_argument("--epochs", type=opt.integer(0), default=20, help="epochs (default 20, the page's)")
+    mn.add_argument("--lr", type=opt.positive_float, default=0.001, help="learning rate (default 0.001)")
+    mn.add_argument("--batch-size", type=opt.integer(1), default=64, help="batch size (default 64)")
+    mn.add_argument("--steps-per-epoch", type=opt.integer(1), default=None,
                     help="only the first N batches of each epoch (a short run)")
-    mn.add_argument("--seed", type=int, action="append",
+    mn.add_argument("--seed", type=opt.integer(0), action="append",
                     help="seed(s); the first runs every framework, the others the reference "
                          "only (the sweep). Repeat: --seed 0 --seed 1 ... (default: 0)")
     mn.add_argument("--framework", action="append", choices=["reference", "torch", "jax", "sklearn"],
                     help="frameworks to run (repeatable; default all)")
     mn.add_argument("--dtype", choices=["float64", "float32"], default="float64")
-    mn.add_argument("--mnist-dir", default=None, help="directory with the four IDX files (gz or raw)")
+    mn.add_argument("--mnist-dir", type=opt.directory, default=None,
+                    help="directory with the four IDX files (gz or raw; default: $NNCONF_MNIST_DIR, "
+                         "then [tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     mn.add_argument("--offline", action="store_true", help="no download, no fetch_openml")
     mn.add_argument("--digits", action="store_true",
                     help="use scikit-learn's bundled digits (fallback; not MNIST)")
-    mn.add_argument("--page", default=None,
-                    help="the page (Markdown) whose printed expected output is judged")
+    mn.add_argument("--page", type=opt.file, default=None,
+                    help="the page (Markdown) whose printed expected output is judged (default: "
+                         "$NNCONF_PAGE, then [tool.nnconf] page)")
     mn.add_argument("--fail-on-claims", action="store_true",
                     help="exit 1 when a printed point is not reproduced")
-    mn.add_argument("--out-dir", default="reports", help="where to write (default: reports)")
+    mn.add_argument("--out-dir", type=opt.directory, default=None,
+                    help="where to write (default: reports); both files are moved into place together")
+    mn.add_argument("--wait", action="store_true",
+                    help="wait for another nnconf run writing to --out-dir instead of stopping")
     mn.add_argument("--no-progress", action="store_true", help="no progress bars")
     mn.set_defaults(func=cmd_mnist)
 
@@ -202,23 +246,94 @@ def build_parser() -> argparse.ArgumentParser:
 
     lst = sub.add_parser("list", help="list the registry's rows (check, section, oracle, setting)")
     lst.set_defaults(func=cmd_list)
+    for command in sub.choices.values():  # --debug before or after the command name
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="show tracebacks on errors")
     return parser
+
+
+class _PipeSafe:
+    """Standard output that goes quiet when its reader leaves (``nnconf list | head -1``): the
+    command carries on and its exit code stays its own, with no "Broken pipe" error."""
+
+    def __init__(self, stream):
+        self._stream, self._broken = stream, False
+
+    def _quiet(self) -> None:
+        self._broken = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())  # the interpreter's last flush finds no pipe
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def write(self, text):
+        if not self._broken:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._quiet()
+        return len(text)
+
+    def flush(self):
+        if not self._broken:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._quiet()
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _error(message: str) -> None:
+    try:
+        print(f"nnconf: error: {message}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    stdout, sys.stdout = sys.stdout, _PipeSafe(sys.stdout)
     try:
-        return args.func(args)
-    except (UsageError, OSError, ValueError, DataError, CatalogueError, PageError) as exc:
-        if args.debug:
-            raise
-        print(f"nnconf: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("nnconf: interrupted; the previous report is left as it was", file=sys.stderr)
-        return 130
+        with interrupts.handling():
+            try:
+                from oracles.base import disabled
+                disabled()  # NNCONF_DISABLE names known frameworks, for every command
+                config.apply(args)  # flags, then NNCONF_*, then [tool.nnconf], then defaults
+                return args.func(args)
+            except (UsageError, OSError, ValueError, DataError, CatalogueError, PageError,
+                    OutputError, config.ConfigError) as exc:
+                if args.debug:
+                    traceback.print_exc()
+                _error(str(exc) if not isinstance(exc, OSError) or not exc.filename
+                       else f"{exc.filename}: {exc.strerror or exc}")
+                return EXIT_USAGE
+            except KeyboardInterrupt:
+                try:
+                    print("nnconf: interrupted; nothing was written (earlier output is left as it "
+                          "was)", file=sys.stderr)
+                except (OSError, ValueError):
+                    pass
+                return interrupts.exit_code()
+    finally:
+        try:
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+        sys.stdout = stdout
+
+
+def entry() -> None:
+    """The ``nnconf`` console script: :func:`main`, then exit with its code. After an interrupt
+    a further Ctrl-C between here and the process's end is ignored: the run is over."""
+    code = main()
+    if interrupts.received() is not None:
+        interrupts.ignore()
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -33,10 +33,10 @@ def _plt():
 
 
 def _save(fig, path: Path) -> None:
+    """Straight to ``path``: commands draw into their run's staging directory (nnconf.output),
+    which is moved into place with the rest of the report."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    tmp.replace(path)
+    fig.savefig(path, dpi=110)
 
 
 def _frameworks() -> dict:

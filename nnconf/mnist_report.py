@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from . import data, mnist
+from .output import OutputSet
+from .progress import Progress
 from .report import _finite, write_atomic
 
 EXPECTED_LINE = re.compile(r"Epoch\s+(\d+)\s*\|\s*Loss:\s*([0-9.]+)\s*\|\s*Test Accuracy:\s*([0-9.]+)")
@@ -31,10 +33,7 @@ def page_expected_output(page: Path) -> dict[int, tuple[str, str]]:
 
 
 def _progress(enabled: bool, desc: str, total: int):
-    if not enabled:
-        return None, lambda: None
-    from tqdm import tqdm
-    bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr, dynamic_ncols=True, leave=False)
+    bar = Progress(desc, total, enabled=enabled, unit="step")
     return bar.update, bar.close
 
 
@@ -44,8 +43,41 @@ def load_dataset(args) -> data.Dataset:
     return data.load(args.mnist_dir, allow_download=not args.offline, allow_openml=not args.offline)
 
 
-def run(args) -> dict:
-    ds = load_dataset(args)
+def configured_dir(mnist_dir) -> str | None:
+    """The MNIST directory the user configured (flag, then environment), if any."""
+    import os
+    return mnist_dir or os.environ.get(data.ENV_DIR) or None
+
+
+def dataset_for_report(mnist_dir=None, *, offline: bool = False) -> data.Dataset:
+    """The data of the report's MNIST section, loaded before the long work starts. A configured
+    directory (flag or $NNCONF_MNIST_DIR) must be valid: its DataError stops the command. Only
+    when nothing is configured and nothing can be had does the run use scikit-learn's digits,
+    and says so on standard error in one line."""
+    if configured_dir(mnist_dir):
+        return data.load(mnist_dir)
+    try:
+        return data.load(None, allow_download=not offline, allow_openml=not offline)
+    except data.DataError as exc:
+        print(f"nnconf: MNIST unavailable, using scikit-learn's 8x8 digits instead (labelled; never "
+              f"judges the page): {exc}", file=sys.stderr)
+        return data.load_digits_fallback()
+
+
+def frameworks(requested) -> list[str]:
+    """The frameworks to run: those requested (default all), less those NNCONF_DISABLE turns off
+    (they are never imported; a line on standard error says so)."""
+    from oracles.base import disabled
+    off = disabled()
+    chosen = list(requested or mnist.FRAMEWORKS)
+    skipped = [f for f in chosen if f in off]
+    if skipped:
+        print(f"nnconf mnist: {', '.join(skipped)} disabled by NNCONF_DISABLE", file=sys.stderr)
+    return [f for f in chosen if f not in off]
+
+
+def run(args, ds: data.Dataset | None = None) -> dict:
+    ds = ds if ds is not None else load_dataset(args)
     seeds = args.seed or [0]
     cfg = mnist.Config(sizes=(ds.x_train.shape[1], 256, 128, 10), epochs=args.epochs,
                        lr=args.lr, batch_size=args.batch_size, seed=seeds[0], dtype=args.dtype,
@@ -53,7 +85,7 @@ def run(args) -> dict:
     steps = cfg.epochs * (cfg.steps_per_epoch or -(-len(ds.x_train) // cfg.batch_size))
     inputs = mnist.make_inputs(cfg, len(ds.x_train))
     runs = {}
-    for name in args.framework or list(mnist.FRAMEWORKS):
+    for name in frameworks(args.framework):
         update, close = _progress(not args.no_progress, f"{name} seed {seeds[0]}", steps)
         try:
             runs[name] = mnist.RUNNERS[name](ds, inputs, cfg, update)
@@ -136,11 +168,8 @@ def plot(result: dict, printed: dict | None, path: Path) -> None:
         ax.xaxis.get_major_locator().set_params(integer=True)
     ax_loss.legend(fontsize=8)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
+    fig.savefig(path, dpi=120)  # into the run's staging directory (nnconf.output)
     plt.close(fig)
-    tmp.replace(path)
 
 
 def summary(result: dict) -> str:
@@ -169,37 +198,38 @@ def summary(result: dict) -> str:
 
 
 def main(args) -> int:
-    result = run(args)
-    out = Path(args.out_dir)
-    write_atomic(out / "mnist.json", json.dumps(_finite(result), indent=1) + "\n")
+    # checked before training: the page's expected output, the data, the output directory
     printed = page_expected_output(args.page) if args.page else None
-    plot(result, printed if result["dataset"] == "MNIST" else None, out / "mnist.png")
+    ds = load_dataset(args)
+    with OutputSet(args.out_dir, wait=args.wait, command="nnconf mnist") as out:
+        result = run(args, ds)
+        write_atomic(out.path("mnist.json"), json.dumps(_finite(result), indent=1) + "\n")
+        plot(result, printed if result["dataset"] == "MNIST" else None, out.path("mnist.png"))
+        paths = out.commit()
     print(summary(result))
-    print(f"wrote {out / 'mnist.json'}, {out / 'mnist.png'}")
+    print("wrote " + ", ".join(str(p) for p in paths))
     judged_wrong = any(v["verdict"] == "not-reproduced" for v in result["verdicts"])
     return 1 if judged_wrong and args.fail_on_claims else 0
 
 
-def for_report(out_dir: Path, *, epochs: int = 20, seeds: int = 5, float32_epochs: int = 2,
-               mnist_dir=None, offline: bool = False, page=None, progress: bool = True) -> dict:
-    """The MNIST section of ``nnconf report``: the page's configuration in float64 in every
-    framework with a seed sweep of the reference (verdicts on the page's printed points when
-    ``page`` is given), and a shorter float32 run for the drift from float64. Falls back to
-    the digits (labelled) when MNIST cannot be had."""
+def for_report(out_dir: Path, *, dataset: data.Dataset, epochs: int = 20, seeds: int = 5,
+               float32_epochs: int = 2, page=None, progress: bool = True) -> dict:
+    """The MNIST section of ``nnconf report`` on ``dataset`` (see :func:`dataset_for_report`):
+    the page's configuration in float64 in every framework with a seed sweep of the reference
+    (verdicts on the page's printed points when ``page`` is given), and a shorter float32 run
+    for the drift from float64. ``out_dir`` receives ``mnist.png``."""
     from types import SimpleNamespace
 
-    base = dict(mnist_dir=mnist_dir, offline=offline, digits=False, lr=0.001, batch_size=64,
-                steps_per_epoch=None, framework=None, no_progress=not progress, page=page)
+    base = dict(digits=False, lr=0.001, batch_size=64, steps_per_epoch=None, framework=None,
+                no_progress=not progress, page=page)
     fallback_note = None
-    try:
-        load_dataset(SimpleNamespace(**base))
-    except data.DataError as exc:
-        base["digits"] = True
-        fallback_note = f"MNIST unavailable ({exc}); the comparison ran on the digits fallback"
-    section = run(SimpleNamespace(**base, epochs=epochs, seed=list(range(seeds)), dtype="float64"))
+    if dataset.name != "MNIST":
+        fallback_note = f"MNIST unavailable; the comparison ran on {dataset.name}"
+    section = run(SimpleNamespace(**base, epochs=epochs, seed=list(range(seeds)), dtype="float64"),
+                  dataset)
     if float32_epochs:
         f32 = run(SimpleNamespace(**{**base, "page": None}, epochs=float32_epochs, seed=[0],
-                                  dtype="float32"))
+                                  dtype="float32"), dataset)
         section["float32"] = {"epochs": float32_epochs, "runs": f32["runs"],
                               "drift_from_float64_reference": f32["drift_from_float64_reference"]}
     if fallback_note:

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import provenance
+from . import parallel, provenance
 from .registry import Row, all_rows
 from .runner import STATUSES, run_row
 
@@ -30,42 +30,16 @@ def _run_keyed(key: tuple, profile: str, seed: int | None) -> dict:
     return run_row(row, profile=profile, seed=seed)
 
 
-class _Sized:
-    """An iterator with a length, so a progress bar knows its total."""
-
-    def __init__(self, it, n):
-        self.it, self.n = it, n
-
-    def __iter__(self):
-        return iter(self.it)
-
-    def __len__(self):
-        return self.n
-
-
-def _run_parallel(rows: list[Row], profile, seed, progress, jobs: int) -> list[dict]:
-    """Rows in ``jobs`` spawned processes (the checks are single-threaded Python; each row's
-    hypothesis seed is fixed, so the results do not depend on which process ran it)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    ctx = multiprocessing.get_context("spawn")  # no fork after torch/jax started threads
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        futures = {pool.submit(_run_keyed, _row_key(r), profile, seed): i
-                   for i, r in enumerate(rows)}
-        out: list = [None] * len(rows)
-        for fut in progress(_Sized(as_completed(futures), len(rows))):
-            out[futures[fut]] = fut.result()
-    return out
-
-
 def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None,
         progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1) -> dict:
     """Run ``rows`` (default: the whole registry) and return the results document; ``jobs`` > 1
-    runs them in that many processes (same results, in registry order)."""
+    runs them in that many worker processes (:func:`nnconf.parallel.map_tasks`: the same
+    results, in registry order; each row's hypothesis seed is fixed, so which process ran it
+    does not matter)."""
     rows = list(all_rows() if rows is None else rows)
     if jobs > 1 and len(rows) > 1:
-        checks = _run_parallel(rows, profile, seed, progress, jobs)
+        checks = parallel.map_tasks(_run_keyed, [(_row_key(r), profile, seed) for r in rows],
+                                    jobs=jobs, progress=progress)
     else:
         checks = [run_row(row, profile=profile, seed=seed) for row in progress(rows)]
     for c in checks:
@@ -110,7 +84,8 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        # a path that is not valid UTF-8 (a byte 0xff in a directory name) is shown escaped
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(text)
         umask = os.umask(0)
         os.umask(umask)

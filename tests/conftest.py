@@ -4,6 +4,10 @@ import os
 
 from hypothesis import settings
 
+# The tests do not read this repository's [tool.nnconf] (it points at the real page and MNIST
+# copy): each test says what it uses; tests/test_config.py tests the configuration itself.
+os.environ.setdefault("NNCONF_CONFIG", "none")
+
 from nnconf import profiles
 
 for _name, _settings in profiles.PROFILES.items():

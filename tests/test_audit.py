@@ -276,7 +276,7 @@ def test_a_malformed_catalogue_names_file_and_line(tmp_path, edit, message):
 def test_cli_malformed_catalogue_is_one_line_and_exit_2(tmp_path, capsys):
     bad = tmp_path / "claims.toml"
     bad.write_text(CATALOGUE.replace('kind = "prose"', 'kind = "poetry"', 1), encoding="utf-8")
-    code = cli.main(["audit", "--claims", str(bad), "--out-dir", "", "--no-progress"])
+    code = cli.main(["audit", "--claims", str(bad), "--no-write", "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "claims.toml:" in err[0] and "Traceback" not in err[0]
 
@@ -291,7 +291,7 @@ def test_cli_audit_gates_and_writes_the_claims_section(tmp_path, capsys):
     doc = json.loads((tmp_path / "conformance.json").read_text())
     assert {"id", "section", "printed", "computed", "verdict", "explanation"} <= set(doc["claims"][0])
     assert doc["audit"]["page_sha256"] and "## The page's claims" in (tmp_path / "conformance.md").read_text()
-    assert cli.main(["audit", "--page", str(PAGE), "--out-dir", "", "--results", "", "--no-progress",
+    assert cli.main(["audit", "--page", str(PAGE), "--no-write", "--results", "", "--no-progress",
                      "--no-listings", "--fail-on", "wrong"]) == 0
 
 
@@ -374,6 +374,6 @@ def test_a_planted_bug_changes_a_verdict(target, fast_catalogue, monkeypatch):
 
 
 def test_cli_unreadable_page_is_one_line_and_exit_2(tmp_path, capsys):
-    code = cli.main(["audit", "--page", str(tmp_path / "nowhere.md"), "--out-dir", "", "--no-progress"])
+    code = cli.main(["audit", "--page", str(tmp_path / "nowhere.md"), "--no-write", "--no-progress"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "nowhere.md" in err[0] and "cannot be read" in err[0]

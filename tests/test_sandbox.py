@@ -415,7 +415,7 @@ def test_killing_nnconf_kills_the_sandbox(tmp_path, how):
             "while True:\n    pass\n")
     page, cat = _page_and_catalogue(tmp_path, {"spin": code})
     proc = subprocess.Popen([sys.executable, "-m", "nnconf.cli", "audit", "--page", str(page), "--claims", str(cat),
-                             "--out-dir", "", "--no-progress", "--results", ""], cwd=ROOT,
+                             "--no-write", "--no-progress", "--results", ""], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not _processes_with(marker) and time.monotonic() < deadline:

@@ -10,10 +10,13 @@ import sys
 from pathlib import Path
 
 from nnconf import sandbox
+from nnconf.options import directory, file, integer, positive_float
 
 from . import audit, catalogue, listing_claims, tables
 from .page import Page
 from .verdicts import FAILING, VERDICTS
+
+DEFAULT_LISTING_TIMEOUT = sandbox.Limits().timeout_s  # 900 s
 
 
 def _page(args) -> Page | None:
@@ -55,18 +58,6 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-        return value
-    return parse
-
-
 def add_listing_arguments(parser, os_environ) -> None:
     """The options of running the page's listings (``nnconf audit`` and ``nnconf report``)."""
     d = sandbox.Limits()
@@ -84,15 +75,16 @@ def add_listing_arguments(parser, os_environ) -> None:
     mode.add_argument("--run-listings", action="store_true", help="(the default; kept for old command lines)")
     g.add_argument("--bwrap", default=os_environ.get(sandbox.BWRAP_ENV), metavar="PATH",
                    help=f"the bubblewrap executable (default: ${sandbox.BWRAP_ENV}, else bwrap on PATH)")
-    g.add_argument("--listing-timeout", type=_positive(float), default=d.timeout_s, metavar="S",
-                   help=f"wall-clock seconds per listing run (default {d.timeout_s:g})")
-    g.add_argument("--listing-cpu", type=_positive(int), default=d.cpu_s, metavar="S",
+    g.add_argument("--listing-timeout", type=positive_float, default=None, metavar="S",
+                   help=f"wall-clock seconds per listing run (default: $NNCONF_LISTING_TIMEOUT, then "
+                        f"[tool.nnconf] listing-timeout, else {d.timeout_s:g})")
+    g.add_argument("--listing-cpu", type=integer(1), default=d.cpu_s, metavar="S",
                    help=f"CPU seconds per process (default {d.cpu_s})")
     g.add_argument("--listing-memory", type=parse_size, default=d.memory_bytes, metavar="SIZE",
                    help="resident memory of all its processes together (default 4G)")
     g.add_argument("--listing-address-space", type=parse_size, default=d.address_space_bytes, metavar="SIZE",
                    help="address space per process (default 8G)")
-    g.add_argument("--listing-processes", type=_positive(int), default=d.processes, metavar="N",
+    g.add_argument("--listing-processes", type=integer(1), default=d.processes, metavar="N",
                    help=f"processes and threads it may add (default {d.processes})")
     g.add_argument("--listing-file-size", type=parse_size, default=d.file_bytes, metavar="SIZE",
                    help="largest file it may write (default 256M)")
@@ -102,7 +94,7 @@ def add_listing_arguments(parser, os_environ) -> None:
 
 def listing_settings(args) -> sandbox.Settings:
     mode = "off" if args.no_listings else "unsafe" if args.unsafe_listings else "sandbox"
-    limits = sandbox.Limits(timeout_s=args.listing_timeout, cpu_s=args.listing_cpu,
+    limits = sandbox.Limits(timeout_s=args.listing_timeout or DEFAULT_LISTING_TIMEOUT, cpu_s=args.listing_cpu,
                             memory_bytes=args.listing_memory, address_space_bytes=args.listing_address_space,
                             processes=args.listing_processes, file_bytes=args.listing_file_size,
                             disk_bytes=args.listing_disk)
@@ -140,14 +132,29 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
 
 
 def cmd_audit(args) -> int:
+    from contextlib import nullcontext
+
     from nnconf import provenance, report
-    fail_on = parse_fail_on(args.fail_on)
+    from nnconf.output import OutputSet
+    fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
+    args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
+    # checked before the work: the page, the catalogue, the output directory (and its lock)
+    _page(args)
+    catalogue.load(args.claims)
+    writer = nullcontext() if args.no_write else OutputSet(args.out_dir, wait=args.wait,
+                                                           command="nnconf audit")
+    with writer as staged:
+        code = _audit_into(args, fail_on, staged, provenance, report)
+    return code
+
+
+def _audit_into(args, fail_on, staged, provenance, report) -> int:
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
     print(audit.table(records))
     print("listings: " + listing_claims.summary_line(section))
-    if args.out_dir:
+    if staged is not None:
         out = Path(args.out_dir)
         existing = out / "conformance.json"
         results = None
@@ -163,7 +170,8 @@ def cmd_audit(args) -> int:
         results["claims"] = records
         results["claims_summary"] = audit.summary(records)
         results["audit"] = section
-        paths = report.write(results, out)
+        report.write(results, staged.dir)
+        paths = staged.commit()
         print("wrote " + ", ".join(str(p) for p in paths))
     bad = audit.failing(records, fail_on)
     return 1 if bad else 0
@@ -199,11 +207,12 @@ def add_parsers(sub, os_environ) -> None:
                     "page's listings run in a bubblewrap sandbox (--no-listings to skip them).",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
                "catalogue, bad usage.")
-    au.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
-                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE; "
+    au.add_argument("--page", type=file, default=None,
+                    help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE, then "
+                         "[tool.nnconf] page; "
                          "without it the catalogue's recorded printed text is judged)")
     au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
-    au.add_argument("--mnist-dir", default=os_environ.get("NNCONF_MNIST_DIR"),
+    au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
     au.add_argument("--results", default="reports/conformance.json",
@@ -212,10 +221,14 @@ def add_parsers(sub, os_environ) -> None:
                          "(default: reports/conformance.json)")
     au.add_argument("--train", action="store_true",
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
-    au.add_argument("--fail-on", default=",".join(FAILING),
+    au.add_argument("--fail-on", default=None,
                     help=f"verdicts that make the exit code 1 (default: {','.join(FAILING)})")
-    au.add_argument("--out-dir", default="reports",
-                    help="report directory to write the claims section into ('' to write nothing)")
+    au.add_argument("--out-dir", type=directory, default=None,
+                    help="report directory to write the claims section into (default: reports)")
+    au.add_argument("--no-write", action="store_true",
+                    help="write no report files; only print the verdicts and set the exit code")
+    au.add_argument("--wait", action="store_true",
+                    help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_listing_arguments(au, os_environ)
     au.set_defaults(func=cmd_audit)
@@ -226,7 +239,7 @@ def add_parsers(sub, os_environ) -> None:
                     "printed precision, including the steps the page announces but does not "
                     "show, as Markdown (default), LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
-    tb.add_argument("--page", default=os_environ.get("NNCONF_PAGE"),
+    tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")
     tb.add_argument("--claims", default=None, help="claims catalogue (default: the bundled one)")
