@@ -14,7 +14,7 @@ import pytest
 
 from nnconf import cli, sandbox
 from nnconf.audit import audit, catalogue
-from nnconf.audit.listing_claims import defined_names
+from nnconf.audit.listing_claims import defined_names, uncalled_names
 from nnconf.audit.page import Page
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,8 @@ def test_a_listing_whose_function_fails_when_called_is_not_confirmed(tmp_path):
     assert recs["code.runs"]["verdict"] == "confirmed"  # running the file defines double: that much works
     assert "called by code.double" in recs["code.runs"]["explanation"]
     # a listing that only defines functions, which nothing calls, is not shown to work
-    assert recs["other.runs"]["verdict"] == "unverifiable" and "only defines half" in recs["other.runs"]["explanation"]
+    assert recs["other.runs"]["verdict"] == "unverifiable" and "defines half and running it calls none" in \
+        recs["other.runs"]["explanation"]
 
 
 def test_the_same_function_with_its_import_is_confirmed(tmp_path):
@@ -85,6 +86,8 @@ def test_exercise_names_and_inputs_are_checked_when_the_catalogue_loads(tmp_path
 def test_defined_names():
     assert defined_names("import x\ndef f():\n    pass\nclass C:\n    pass\nf()\n") == ["f", "C"]
     assert defined_names("def broken(:\n") == []
+    main = "def f():\n    pass\ndef g():\n    pass\nif __name__ == '__main__':\n    f()\n"
+    assert uncalled_names(main) == ["g"] and uncalled_names("class C:\n    pass\nC()\n") == []
 
 
 # ------------------------------------------------------------------ the page's listings

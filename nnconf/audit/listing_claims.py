@@ -41,13 +41,28 @@ def _shown(value) -> str:
     return "[" + ", ".join(_shown(v) for v in arr) + "]"
 
 
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def defined_names(code: str) -> list[str]:
     """The functions and classes a listing defines at its top level."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    return [n.name for n in tree.body if isinstance(n, _DEFS)]
+
+
+def uncalled_names(code: str) -> list[str]:
+    """What the listing defines and its own top-level code (``__main__`` block included) never
+    names: running it as printed does not exercise these."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    used = {n.id for stmt in tree.body if not isinstance(stmt, _DEFS)
+            for n in ast.walk(stmt) if isinstance(n, ast.Name)}
+    return [name for name in defined_names(code) if name not in used]
 
 
 def _not_run(rec: dict, why: str) -> dict:
@@ -67,7 +82,7 @@ def _stopped(run: listings.ListingRun) -> str | None:
         return f"it was ended by {run.signal}: {listings.LIMIT_SIGNALS[run.signal]}"
     last = (run.stderr.strip().splitlines() or [""])[-1]
     if run.returncode and last.startswith("MemoryError"):
-        return "it ran out of address space (--listing-memory)"
+        return "it ran out of address space (--listing-address-space)"
     return None
 
 
@@ -122,13 +137,13 @@ def judge(ctx, claim: C.Claim, page, printed: str | None) -> dict:
         return {**out, "computed": listings.printable(last, 300), "verdict": verdict,
                 "explanation": f"{ran}; it prints {listings.printable(last, 300)!r}, the page claims "
                                f"{printed!r}" + (f"; {rec['explanation']}" if rec else "")}
-    names = defined_names(listing.code)
+    names = uncalled_names(listing.code)
     if names:
         callers = [c.id for c in ctx.cat.claims if c.listing == claim.listing and c.exercise]
         if not callers:
             return {**out, "computed": "ran", "verdict": "unverifiable",
-                    "explanation": f"{ran}; it only defines {', '.join(names)} and running it calls none "
-                                   "of them; no exercise claim calls them, so it is not shown to work"}
+                    "explanation": f"{ran}; it defines {', '.join(names)} and running it calls none "
+                                   "of them; no exercise claim calls them, so they are not shown to work"}
         return {**out, "computed": "ran", "verdict": "confirmed",
                 "explanation": f"{ran}; what it defines is called by {', '.join(callers)}"}
     return {**out, "computed": "ran", "verdict": "confirmed", "explanation": ran}
