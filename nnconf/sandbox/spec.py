@@ -25,7 +25,9 @@ class Limits:
     other jobs share its two cores; about 1.5 GB resident) with room to spare."""
 
     timeout_s: float = 900.0  # wall clock, watched (the MNIST listing: ~40 s quiet, 5 min on a busy machine)
-    cpu_s: int = 600  # RLIMIT_CPU of each process, all its threads (SIGXCPU, then SIGKILL 5 s later)
+    # RLIMIT_CPU of each process, all its threads together (SIGXCPU, then SIGKILL 5 s later): twice
+    # the timeout, as BLAS threads spinning on a busy machine count CPU time without progress
+    cpu_s: int = 1800
     address_space_bytes: int = 8 * GiB  # RLIMIT_AS of each process
     memory_bytes: int = 4 * GiB  # resident memory of all its processes together, watched
     processes: int = 64  # tasks (processes + threads) it may add (RLIMIT_NPROC)
