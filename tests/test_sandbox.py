@@ -304,7 +304,8 @@ def test_without_bubblewrap_listings_do_not_run_and_say_how_to_install(tmp_path,
     marker = tmp_path / "ran"
     page, cat = _page_and_catalogue(tmp_path, {"plain": f"open({str(marker)!r}, 'w').write('x')\nprint(1)"})
     code = cli.main(["audit", "--page", str(page), "--claims", str(cat), "--out-dir", str(tmp_path / "out"),
-                     "--no-progress", "--results", "", "--bwrap", str(tmp_path / "no-such-bwrap")])
+                     "--no-progress", "--results", "", "--fail-on", "wrong",
+                     "--bwrap", str(tmp_path / "no-such-bwrap")])
     out = capsys.readouterr().out
     doc = json.loads((tmp_path / "out" / "conformance.json").read_text())
     rec = doc["claims"][0]
@@ -312,7 +313,7 @@ def test_without_bubblewrap_listings_do_not_run_and_say_how_to_install(tmp_path,
     assert "apt-get install bubblewrap" in rec["explanation"] and "--unsafe-listings" in rec["explanation"]
     assert doc["audit"]["listings"]["mode"] == "not run" and "no-such-bwrap" in doc["audit"]["listings"]["why"]
     assert "listings: not run: bubblewrap is not installed" in out
-    assert not marker.exists() and code == 0  # unverifiable is not in this --fail-on's default yet
+    assert not marker.exists() and code == 0
 
 
 def test_a_broken_bubblewrap_is_not_a_sandbox(tmp_path):
