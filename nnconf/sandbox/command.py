@@ -2,19 +2,47 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .spec import SANDBOX_GID, SANDBOX_UID, Job, MiB
+from .spec import SANDBOX_GID, SANDBOX_UID, Job, Limits, MiB
 
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd", "group",
         "nsswitch.conf", "hosts", "host.conf", "fonts", "mime.types", "matplotlibrc", "alternatives",
         "os-release", "debian_version", "locale.alias")
 _TOP = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
-_DROP = ("import os,sys;os.setgroups([]);os.setgid(int(sys.argv[2]));os.setuid(int(sys.argv[1]));"
-         "os.chdir(sys.argv[3]);os.execv(sys.argv[4],sys.argv[4:])")
+# The first process of a job (inside the sandbox, or the direct child when unsafe): sets the
+# limits with setrlimit, drops to the sandbox user when asked, dies with its parent, enters the
+# work directory and becomes the job. Doing this here rather than in a preexec_fn keeps nnconf's
+# own process (multithreaded once JAX or torch are loaded) from running Python after fork.
+_LAUNCH = """
+import ctypes, json, os, resource, signal, sys
+spec = json.loads(sys.argv[1])
+for name, soft, hard in spec["limits"]:
+    resource.setrlimit(getattr(resource, name), (soft, hard))
+if spec["uid"] is not None:
+    os.setgroups([])
+    os.setgid(spec["gid"])
+    os.setuid(spec["uid"])
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (after setuid, which clears it)
+os.chdir(spec["cwd"])
+os.execv(sys.argv[2], sys.argv[2:])
+"""
+
+
+def launcher(limits: Limits, *, nproc: int, cwd: Path, drop: bool) -> list[str]:
+    """The argv prefix that starts a job under ``limits`` (``nproc``: the RLIMIT_NPROC value,
+    the user's tasks plus the allowance), as uid/gid 65534 when ``drop``."""
+    spec = {"limits": [("RLIMIT_AS", limits.address_space_bytes, limits.address_space_bytes),
+                       ("RLIMIT_CPU", int(limits.cpu_s), int(limits.cpu_s) + 5),
+                       ("RLIMIT_NPROC", int(nproc), int(nproc)),
+                       ("RLIMIT_FSIZE", int(limits.file_bytes), int(limits.file_bytes)),
+                       ("RLIMIT_CORE", 0, 0)],
+            "uid": SANDBOX_UID if drop else None, "gid": SANDBOX_GID if drop else None, "cwd": str(cwd)}
+    return [sys.executable, "-I", "-S", "-c", _LAUNCH, json.dumps(spec)]
 
 
 
@@ -51,8 +79,9 @@ def read_only_paths(extra=()) -> list[Path]:
 
 
 def command(bwrap: str, job: Job, *, privileged: bool, info_fd: int | None = None,
-            tmpfs_bytes: int = 256 * MiB) -> list[str]:
-    """The bwrap command line for ``job`` (pure: reads only which host paths exist)."""
+            tmpfs_bytes: int = 256 * MiB, launch: list[str] = ()) -> list[str]:
+    """The bwrap command line for ``job``, started by ``launch`` (:func:`launcher`) inside
+    (pure: reads only which host paths exist)."""
     argv = [bwrap, "--die-with-parent", "--new-session"]
     if privileged:  # as root: no user namespace; the job drops to nobody itself
         argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
@@ -84,9 +113,6 @@ def command(bwrap: str, job: Job, *, privileged: bool, info_fd: int | None = Non
     for name in _ETC:
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     argv += ["--bind", str(workdir), str(workdir)]
-    if privileged:  # the work directory (mode 0700, owned by nobody) is entered once nobody
-        argv += ["--chdir", "/", "--", sys.executable, "-I", "-S", "-c", _DROP, str(SANDBOX_UID),
-                 str(SANDBOX_GID), str(workdir)]
-    else:
-        argv += ["--chdir", str(workdir), "--"]
-    return argv + list(job.argv)
+    # as root the work directory (mode 0700, owned by nobody) is entered by the launcher, as nobody
+    argv += ["--chdir", "/" if privileged else str(workdir), "--"]
+    return argv + list(launch) + list(job.argv)

@@ -1,22 +1,19 @@
-"""Running a job: limits set in the child, a watch loop (timeout, memory, disk), capped output,
+"""Running a job: started by the launcher (limits, user), a watch loop (timeout, memory, disk), capped output,
 and the kill of everything it started."""
 
 from __future__ import annotations
 
-import ctypes
 import errno
-import functools
 import json
 import os
 import re
-import resource
 import selectors
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-from .command import command
+from .command import command, launcher
 from .spec import SANDBOX_GID, SANDBOX_UID, Job, Limits, Result, size_text
 
 
@@ -41,20 +38,6 @@ def _pids() -> list[str]:
         return os.listdir("/proc")
     except OSError:  # no /proc (not Linux): nothing to count or to find
         return []
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_PR_SET_PDEATHSIG = 1
-
-
-def _set_limits(limits: Limits, nproc: int) -> None:  # in the child, before exec
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)  # dies with nnconf (bwrap passes it on inside)
-    for res, soft, hard in ((resource.RLIMIT_AS, limits.address_space_bytes, limits.address_space_bytes),
-                            (resource.RLIMIT_CPU, int(limits.cpu_s), int(limits.cpu_s) + 5),
-                            (resource.RLIMIT_NPROC, nproc, nproc),
-                            (resource.RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes),
-                            (resource.RLIMIT_CORE, 0, 0)):
-        resource.setrlimit(res, (int(soft), int(hard)))
 
 
 def _members(scope, *, with_bwrap: bool = True) -> list[int]:
@@ -152,20 +135,21 @@ def run(job: Job, limits: Limits, *, bwrap: str | None) -> Result:
     uid = SANDBOX_UID if privileged else os.getuid()
     if privileged:
         os.chown(job.workdir, SANDBOX_UID, SANDBOX_GID)
-    nproc = _tasks_of(uid) + limits.processes
+    launch = launcher(limits, nproc=_tasks_of(uid) + limits.processes, drop=privileged,
+                      cwd=Path(os.path.realpath(job.workdir)))
     info_r = info_w = None
     if bwrap is not None:
         info_r, info_w = os.pipe()
-        argv = command(bwrap, job, privileged=privileged, info_fd=info_w, tmpfs_bytes=limits.tmpfs_bytes)
+        argv = command(bwrap, job, privileged=privileged, info_fd=info_w, tmpfs_bytes=limits.tmpfs_bytes,
+                       launch=launch)
     else:
-        argv = list(job.argv)
+        argv = launch + list(job.argv)
     started = time.perf_counter()
     try:
         proc = subprocess.Popen(argv, cwd="/" if privileged else job.workdir, env=dict(job.env),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True,
-                                pass_fds=(info_w,) if info_w is not None else (),
-                                preexec_fn=functools.partial(_set_limits, limits, nproc))
+                                pass_fds=(info_w,) if info_w is not None else ())
     except OSError as exc:
         for fd in (info_r, info_w):
             if fd is not None:
