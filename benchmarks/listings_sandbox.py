@@ -9,6 +9,7 @@ bwrap, its namespaces and mounts, and a fresh matplotlib font cache in an empty 
 unsafe runs also have). On a shared machine the figures are noisy: say so with them.
 
     python benchmarks/listings_sandbox.py --page PAGE.md [--mnist-dir DIR] [--repeats N]
+                                          [--mnist-repeats N] [--only SECTION]...
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--mnist-repeats", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per run (default 1800)")
+    ap.add_argument("--only", action="append", choices=SECTIONS, help="only these listings (repeatable)")
     args = ap.parse_args(argv)
     limits = sandbox.Limits(timeout_s=args.timeout, cpu_s=int(args.timeout))
     page = Page.read(args.page)
@@ -38,7 +40,7 @@ def main(argv=None) -> int:
     found = sandbox.available()
     print(f"sandbox: {found.reason}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"{'listing':20s} {'mode':10s} {'median s':>9s} {'min–max s':>13s} {'peak MiB':>9s}")
-    for section in SECTIONS:
+    for section in args.only or SECTIONS:
         code = page.listings(section)[0].code
         needs = mnist if "fetch_openml" in code else None
         repeats = args.mnist_repeats if needs else args.repeats
