@@ -18,6 +18,7 @@ from . import __version__, config, interrupts, profiles
 from . import options as opt
 from .audit.catalogue import CatalogueError
 from .audit.page import PageError
+from .cache import Cache
 from .data import DataError
 from .output import OutputError, OutputSet
 from .progress import wrapper as progress_wrapper
@@ -54,7 +55,8 @@ def check_page(page) -> None:
 def cmd_report(args) -> int:
     from . import parallel, report
     rows = _select_rows(args.only, args.oracle)
-    jobs = parallel.effective_jobs(args.jobs, len(rows))
+    jobs = parallel.effective_jobs(args.jobs, len(rows), backend=args.backend)
+    client = parallel.dask_client(args.scheduler, workers=jobs) if args.backend == "dask" else None
     seed = args.seed if args.seed is not None else (
         profiles.DEFAULT_SEED if args.profile == "thorough" else None)
     # everything the run needs is checked before the long work starts
@@ -66,17 +68,20 @@ def cmd_report(args) -> int:
     if args.mnist_epochs > 0:
         from . import mnist_report
         dataset = mnist_report.dataset_for_report(args.mnist_dir, offline=args.offline)
+    cache = Cache.for_options(args)
     with OutputSet(args.out_dir, wait=args.wait, command="nnconf report") as out:
         results = report.run(rows, profile=args.profile, seed=seed,
                              progress=progress_wrapper("checks", not args.no_progress),
-                             argv=sys.argv[1:], jobs=jobs)
+                             argv=sys.argv[1:], jobs=jobs, cache=cache, backend=args.backend)
+        if client is not None:
+            results["provenance"]["dask"] = parallel.describe(client)
         results["provenance"]["configuration"] = {"file": args.config_file, "settings": args.configuration}
         if dataset is not None:
             from . import mnist_report
             results["mnist"] = mnist_report.for_report(
                 out.dir, dataset=dataset, epochs=args.mnist_epochs, seeds=args.mnist_seeds,
                 float32_epochs=args.mnist_float32_epochs, page=args.page,
-                progress=not args.no_progress)
+                progress=not args.no_progress, cache=cache)
         if args.page:
             from types import SimpleNamespace
 
@@ -89,6 +94,7 @@ def cmd_report(args) -> int:
             results["claims"] = records
             results["claims_summary"] = audit_mod.summary(records)
             results["audit"] = section
+        results["provenance"]["cache"] = cache.stats()  # rows and MNIST runs
         from . import coverage, figures
         mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
         if mutation.is_file():
@@ -98,8 +104,20 @@ def cmd_report(args) -> int:
         if not args.no_figures:
             results["figures"] = figures.make_all(results, out.dir)
         report.write(results, out.dir)
+        if results.get("claims"):  # the claims as test cases, next to the tests' junit.xml
+            from .audit import junit
+            junit.write(out.path("junit-claims.xml"), results["claims"], page=args.page,
+                        catalogue=results["audit"]["catalogue"])
         paths = out.commit()
-    _report_summary(results, paths, args)
+    if args.format == "text":
+        _report_summary(results, paths, args)
+    else:  # standard output is the document; the summary goes to standard error
+        from contextlib import redirect_stdout
+
+        from .audit import formats
+        with redirect_stdout(sys.stderr):
+            _report_summary(results, paths, args)
+        sys.stdout.write(formats.for_report(args.format, results, page=args.page))
     return EXIT_FAIL if report.failed(results) else EXIT_OK
 
 
@@ -137,6 +155,11 @@ def cmd_list(args) -> int:
     for row in all_rows():
         print(f"{row.check.id:28s} {row.check.section:22s} {row.oracle:8s} {row.variant.label}")
     return EXIT_OK
+
+
+def parallel_backends() -> tuple[str, ...]:
+    from .parallel import BACKENDS
+    return BACKENDS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,7 +200,17 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--jobs", type=opt.integer(1), default=None,
                      help="processes for the checks (default: the CPU count; capped by the CPUs and "
                           "the rows; 1 runs them here); the results do not depend on it")
+    rep.add_argument("--backend", choices=parallel_backends(), default="loky",
+                     help="where the rows run: 'loky' (default: --jobs processes on this machine) or "
+                          "'dask' (a dask.distributed cluster, see --scheduler; pip install 'nnconf[dask]')")
+    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="with --backend dask: the scheduler's address (tcp://host:8786); without it a "
+                          "local cluster of --jobs worker processes is started")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--format", choices=("text", "json", "github", "sarif"), default="text",
+                     help="the closing output: 'text' (a summary and the HTML's path), 'json', 'github' "
+                          "(workflow commands for failing rows and the page's claims) or 'sarif' (SARIF 2.1.0); "
+                          "with a format other than text the summary goes to standard error")
     rep.add_argument("--no-figures", action="store_true",
                      help="skip the activation, error and optimizer figures (about 10 s)")
     rep.add_argument("--page", type=opt.file, default=None,
@@ -197,6 +230,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="directory with the MNIST IDX files (default: $NNCONF_MNIST_DIR, then "
                           "[tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     rep.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
+    rep.add_argument("--no-cache", action="store_true",
+                     help="recompute every check row and MNIST run (default: reuse results cached under "
+                          "the same code, versions, profile, seed and data; NNCONF_NO_CACHE=1 does the same)")
+    rep.add_argument("--cache-dir", type=opt.directory, default=None,
+                     help="where results are cached (default: $NNCONF_CACHE_DIR, else "
+                          "$XDG_CACHE_HOME/nnconf/results, else ~/.cache/nnconf/results)")
     from .audit.commands import add_listing_arguments
     add_listing_arguments(rep, os.environ)
     rep.set_defaults(func=cmd_report)
@@ -239,10 +278,16 @@ def build_parser() -> argparse.ArgumentParser:
     mn.add_argument("--wait", action="store_true",
                     help="wait for another nnconf run writing to --out-dir instead of stopping")
     mn.add_argument("--no-progress", action="store_true", help="no progress bars")
+    mn.add_argument("--no-cache", action="store_true",
+                    help="train again even when this run is cached (NNCONF_NO_CACHE=1 does the same)")
+    mn.add_argument("--cache-dir", type=opt.directory, default=None,
+                    help="results cache (default: $NNCONF_CACHE_DIR, else ~/.cache/nnconf/results)")
     mn.set_defaults(func=cmd_mnist)
 
     from .audit.commands import add_parsers
     add_parsers(sub, os.environ)
+    from .pitfalls import add_parser as add_pitfalls_parser
+    add_pitfalls_parser(sub)
 
     lst = sub.add_parser("list", help="list the registry's rows (check, section, oracle, setting)")
     lst.set_defaults(func=cmd_list)

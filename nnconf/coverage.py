@@ -29,8 +29,10 @@ def matrix(results: dict, sections: list[str] | None = None) -> dict:
     A check row counts for the reference (every check compares the reference) and for its
     framework's column; a property checked by the reference alone or by scipy counts for the
     reference. A claim counts for ``claims`` and, when its verdict is computed by the reference
-    (not ``unverifiable``/``stale``), for the reference. A row's section also covers its parent
-    sections' listing (``act.relu`` is listed under itself)."""
+    (not ``unverifiable``/``stale``), for the reference and for each framework its evidence ran
+    in (a claim record's ``frameworks``: the pitfalls experiments run torch, JAX, scikit-learn).
+    A row's section also covers its parent sections' listing (``act.relu`` is listed under
+    itself)."""
     order = list(sections or [])
     cells: dict[str, dict[str, int]] = {}
 
@@ -50,6 +52,8 @@ def matrix(results: dict, sections: list[str] | None = None) -> dict:
         bump(c["section"], "claims")
         if c["verdict"] not in ("unverifiable", "stale"):
             bump(c["section"], "reference")
+            for col in {_column(fw) for fw in c.get("frameworks", ())} - {None}:
+                bump(c["section"], col)
     rows = [{"section": s, "cells": cells.get(s, dict.fromkeys(COLUMNS, 0))} for s in order]
     uncovered = [[r["section"], col] for r in rows for col in COLUMNS if not r["cells"][col]]
     return {"columns": list(COLUMNS), "rows": rows, "uncovered": uncovered}

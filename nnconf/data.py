@@ -12,16 +12,25 @@ Sources, in order (:func:`load`):
 Every file is checked: gzip or raw, magic number, dimensions, size, count, images and labels
 agreeing, and the SHA-256 of the uncompressed bytes against the canonical MNIST values. A
 failure raises :class:`DataError` with one line naming the file, what was expected and what
-was found. :func:`load_digits_fallback` gives scikit-learn's bundled 8×8 digits for the
+was found.
+
+Files are read as a stream (a gzip file is decompressed in chunks, never whole in memory):
+the IDX header is read and checked first, and the size its dimensions announce is the cap;
+reading stops one byte past it. So a gzip bomb (a few MB that expand to GBs) costs at most
+the announced size (47 MB for the training images) and gives one ``has trailing bytes`` line.
+
+:func:`load_digits_fallback` gives scikit-learn's bundled 8×8 digits for the
 cross-framework comparison when MNIST cannot be had; it is labelled as such and never stands
 in for the page's claims.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.client
+import io
 import os
 import tempfile
 import urllib.request
@@ -53,6 +62,10 @@ HOW_TO_PROVIDE = (
     f"{ENV_DIR}=DIR, or copy them into the cache {{cache}}")
 
 
+CHUNK = 1 << 20
+"""Bytes read (and, for gzip, decompressed) at a time."""
+
+
 class DataError(RuntimeError):
     """A data file is missing, unreadable or not what it must be (one line, names the file)."""
 
@@ -74,54 +87,83 @@ def cache_dir() -> Path:
     return Path(base) / "nnconf" / "mnist"
 
 
-def _decompress(path: Path, raw: bytes) -> bytes:
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(f"{path}: not a readable gzip file ({exc}); expected a gzip-compressed "
-                        "or raw IDX file") from None
+def _read(stream, size: int, sha) -> bytearray:
+    """At most ``size`` bytes of ``stream``, in chunks, hashed as they come. Memory grows with
+    the data that arrives, never beyond ``size``."""
+    buf = bytearray()
+    while len(buf) < size:
+        chunk = stream.read(min(CHUNK, size - len(buf)))
+        if not chunk:
+            break
+        sha.update(chunk)
+        buf += chunk
+    return buf
 
 
-def parse_idx(path: Path, data: bytes, *, magic: int, dims: tuple | None = None) -> np.ndarray:
-    """The unsigned-byte IDX array in ``data`` (already decompressed), validated."""
-    if len(data) < 4:
-        raise DataError(f"{path}: {len(data)} bytes, too short for an IDX header")
-    found_magic = int.from_bytes(data[:4], "big")
+def read_idx_stream(path: Path, stream, *, magic: int, dims: tuple | None = None,
+                    what: str = "") -> tuple[np.ndarray, str]:
+    """The unsigned-byte IDX array of the (uncompressed) binary ``stream``, validated, and the
+    SHA-256 of its bytes. The header comes first; its dimensions (``dims`` when given) fix the
+    size read; one byte more is read to tell trailing data, and nothing beyond it. ``what``
+    qualifies the byte counts in the messages (``" after decompression"``)."""
+    sha = hashlib.sha256()
+    head = _read(stream, 4, sha)
+    if len(head) < 4:
+        raise DataError(f"{path}: {len(head)} bytes{what}, too short for an IDX header")
+    found_magic = int.from_bytes(head, "big")
     if found_magic != magic:
         raise DataError(f"{path}: magic number {found_magic:#010x}, expected {magic:#010x} "
                         f"(unsigned bytes, {magic & 0xFF} dimension(s))")
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{path}: {len(data)} bytes, shorter than its {header}-byte header")
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    head += _read(stream, header - 4, sha)
+    if len(head) < header:
+        raise DataError(f"{path}: {len(head)} bytes{what}, shorter than its {header}-byte header")
+    shape = tuple(int.from_bytes(head[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     if dims is not None and shape != tuple(dims):
         raise DataError(f"{path}: dimensions {shape}, expected {tuple(dims)}")
-    expected = header + int(np.prod(shape))
-    if len(data) != expected:
-        kind = "truncated" if len(data) < expected else "has trailing bytes"
-        raise DataError(f"{path}: {kind}: {len(data)} bytes, expected {expected} for "
+    expected = header + int(np.prod(shape, dtype=object))
+    payload = _read(stream, expected - header, sha)
+    if header + len(payload) < expected:
+        raise DataError(f"{path}: truncated: {header + len(payload)} bytes{what}, expected {expected} for "
                         f"dimensions {shape}")
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
+    if stream.read(1):
+        raise DataError(f"{path}: has trailing bytes: more than {expected} bytes{what}, expected {expected} "
+                        f"for dimensions {shape} (read no further)")
+    return np.frombuffer(payload, dtype=np.uint8).reshape(shape), sha.hexdigest()
+
+
+def parse_idx(path: Path, data: bytes, *, magic: int, dims: tuple | None = None) -> np.ndarray:
+    """The unsigned-byte IDX array in ``data`` (already decompressed), validated."""
+    return read_idx_stream(path, io.BytesIO(data), magic=magic, dims=dims)[0]
 
 
 def read_idx(path: Path, name: str | None = None, *, verify: bool = True) -> tuple[np.ndarray, str]:
-    """Read one MNIST file (gzip or raw), validate its structure and, with ``verify``, its
-    SHA-256 against the canonical value. Returns the array and the checksum found."""
+    """Read one MNIST file (gzip or raw) as a stream, validate its structure and, with
+    ``verify``, its SHA-256 against the canonical value. Returns the array and the checksum
+    found."""
     path = Path(path)
     name = name or path.name.removesuffix(".gz")
     if name not in FILES:
         raise DataError(f"{path}: not an MNIST file name (expected one of {', '.join(FILES)})")
     sha, magic, dims = FILES[name]
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    data = _decompress(path, raw)
-    array = parse_idx(path, data, magic=magic, dims=dims)
-    found = hashlib.sha256(data).hexdigest()
+    with contextlib.ExitStack() as stack:
+        try:
+            stream = stack.enter_context(open(path, "rb"))
+            gz = stream.read(2) == b"\x1f\x8b"
+            stream.seek(0)
+        except OSError as exc:
+            raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+        if gz:
+            stream = stack.enter_context(gzip.GzipFile(fileobj=stream, mode="rb"))
+        try:
+            array, found = read_idx_stream(path, stream, magic=magic, dims=dims,
+                                           what=" after decompression" if gz else "")
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise DataError(f"{path}: not a readable gzip file ({exc}); expected a gzip-compressed "
+                            "or raw IDX file") from None
+        except OSError as exc:
+            raise DataError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if verify and found != sha:
         raise DataError(f"{path}: SHA-256 of the uncompressed data is {found}, expected {sha} "
                         "(the canonical MNIST file)")

@@ -117,8 +117,10 @@ def _claims(results: dict) -> list[str]:
            f"<code>nnconf audit --page {_e(a.get('page'))}</code></p>"]
 
     def table(rows):
-        return (["<table><tr><th>verdict</th><th>claim</th><th>printed</th><th>computed</th><th>explanation</th></tr>"]
-                + [f"<tr><td class='{c['verdict']}'><b>{_e(c['verdict'])}</b></td><td><code>{_e(c['id'])}</code>"
+        return (["<table><tr><th>line</th><th>verdict</th><th>claim</th><th>printed</th><th>computed</th>"
+                 "<th>explanation</th></tr>"]
+                + [f"<tr><td>{_e(c.get('line') or '–')}</td>"
+                   f"<td class='{c['verdict']}'><b>{_e(c['verdict'])}</b></td><td><code>{_e(c['id'])}</code>"
                    f"<br><small>{_e(c.get('what'))}</small></td><td>{_e(c['printed'])}</td>"
                    f"<td>{_e(c['computed'])}</td><td>{_e(c['explanation'])}</td></tr>" for c in rows] + ["</table>"])
     out += table([c for c in claims if c["verdict"] != "confirmed"])

@@ -6,21 +6,23 @@ epoch's batch losses, test accuracy after each epoch.
 
 Identical inputs: the initial weights come from the reference's :func:`reference.init.he_normal`
 with a seeded generator, and the per-epoch permutations are drawn once from the same seed; both
-are fed to the NumPy reference, torch (``nn.Linear``, ``F.cross_entropy``,
-``torch.optim.SGD``), JAX (``jax.grad``, ``optax.sgd``, jitted) and scikit-learn's
-``MLPClassifier`` (weights set by hand, one ``partial_fit`` per batch in our order). Every
-runner records every batch loss, the correct count after each epoch and the final weights.
+go, as one :class:`oracles.mnist_task.Task`, to the NumPy reference (:func:`train_reference`,
+here) and to the framework trainers in ``oracles/``: torch (:mod:`oracles.torch_mnist`), JAX
+(:mod:`oracles.jax_mnist`) and scikit-learn (:mod:`oracles.sklearn_mnist`). Every runner records
+every batch loss, the correct count after each epoch and the final weights (a
+:class:`oracles.mnist_task.Run`). This module keeps the harness: inputs, batches, agreement and
+the verdicts on the page's printed curve.
 """
 
 from __future__ import annotations
 
-import time
-import warnings
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from oracles.mnist_task import Progress, Run, Task, clock
 from reference import init as I
 from reference import losses as L
 from reference import mlp as M
@@ -47,20 +49,6 @@ class Inputs:
     permutations: list  # one index array per epoch
 
 
-@dataclass
-class Run:
-    framework: str
-    batch_losses: list = field(default_factory=list)  # per epoch, a list of floats
-    correct: list = field(default_factory=list)  # per epoch, test samples classified right
-    params: list = field(default_factory=list)  # final [(W, b)], code layout, float64
-    seconds: list = field(default_factory=list)  # per epoch, training time
-    note: str = ""
-
-    @property
-    def epoch_losses(self) -> list[float]:
-        return [float(np.mean(b)) for b in self.batch_losses]
-
-
 def make_inputs(cfg: Config, n_train: int) -> Inputs:
     rng = np.random.default_rng(cfg.seed)
     params = [(I.he_normal(i, o, rng), np.zeros(o)) for i, o in zip(cfg.sizes[:-1], cfg.sizes[1:],
@@ -77,201 +65,90 @@ def batches(cfg: Config, perm: np.ndarray):
         yield perm[s: s + cfg.batch_size]
 
 
-def _one_hot(y, k=10):
-    return np.eye(k)[y]
+def task(ds: Dataset, inputs: Inputs, cfg: Config) -> Task:
+    """The run every framework trains: the data, the shared initial weights, every epoch's
+    batches (:func:`batches`), the learning rate and the dtype."""
+    return Task(x_train=ds.x_train, y_train=ds.y_train, x_test=ds.x_test, y_test=ds.y_test,
+                params=inputs.params, lr=cfg.lr, dtype=cfg.dtype,
+                epochs=tuple(tuple(batches(cfg, perm)) for perm in inputs.permutations))
 
 
 # ----------------------------------------------------------------------- the runners
-def run_reference(ds: Dataset, inputs: Inputs, cfg: Config, progress=None) -> Run:
-    """The page's algorithm with the reference: forward, clipped cross-entropy, backward by
-    the general rule, W -= lr·dW (code layout)."""
-    dt = np.dtype(cfg.dtype)
-    params = [(W.astype(dt, copy=True), b.astype(dt, copy=True)) for W, b in inputs.params]
-    x_train, x_test = ds.x_train.astype(dt), ds.x_test.astype(dt)
-    y1 = _one_hot(ds.y_train).astype(dt)
-    run = Run("reference")
-    for perm in inputs.permutations:
-        started, losses = time.perf_counter(), []
-        for idx in batches(cfg, perm):
-            cache = M.forward(params, x_train[idx], layout="code")
-            losses.append(float(L.cross_entropy(cache.activations[-1], y1[idx])))
-            grads = M.backward(params, cache, y1[idx], layout="code")
-            for (W, b), (dW, db) in zip(params, grads, strict=True):
-                W -= dt.type(cfg.lr) * dW  # in place, as the page's listing does
-                b -= dt.type(cfg.lr) * db
+def train_reference(t: Task, *, progress: Progress = None) -> Run:
+    """The page's algorithm with the reference, step by step: the batch gathered into a
+    preallocated array, :func:`reference.mlp.forward_into` (code layout), the page's clipped
+    :func:`reference.losses.cross_entropy`, :func:`reference.mlp.backward_into` (the general
+    rule), then ``W -= lr·dW`` in place as the page's listing does (``lr·dW`` is formed in the
+    gradient's own buffer). The buffer-reusing reference functions compute bitwise what
+    :func:`reference.mlp.forward` and :func:`reference.mlp.backward` do (tested), so no step
+    allocates more than the small output-layer arrays. The test set is classified once per
+    epoch, in one call of :func:`reference.mlp.forward`."""
+    dt = np.dtype(t.dtype)
+    lr = dt.type(t.lr)
+    params = [(np.array(W, dtype=dt), np.array(b, dtype=dt)) for W, b in t.params]
+    x_train, x_test = np.asarray(t.x_train, dtype=dt), np.asarray(t.x_test, dtype=dt)
+    y_onehot = np.eye(t.sizes[-1], dtype=dt)[t.y_train]
+    ws = M.workspace(t.sizes, t.batch_size, dt)
+    x_buf = np.empty((t.batch_size, x_train.shape[1]), dt)
+    y_buf = np.empty((t.batch_size, y_onehot.shape[1]), dt)
+    run = Run(framework="reference", note="reference.mlp.forward_into/backward_into (buffers "
+              "reused; bitwise the plain forward/backward), W -= lr·dW in place")
+    for epoch in t.epochs:
+        started, losses = clock(), []
+        for idx in epoch:
+            m = len(idx)  # Task validated the indices: mode="clip" only skips np.take's buffering
+            x = np.take(x_train, idx, axis=0, out=x_buf[:m], mode="clip")
+            y = np.take(y_onehot, idx, axis=0, out=y_buf[:m], mode="clip")
+            cache = M.forward_into(params, x, ws)
+            losses.append(float(L.cross_entropy(cache.activations[-1], y)))
+            for (W, b), (dW, db) in zip(params, M.backward_into(params, cache, y, ws),
+                                        strict=True):
+                W -= np.multiply(dW, lr, out=dW)
+                b -= np.multiply(db, lr, out=db)
             if progress:
                 progress(1)
-        run.seconds.append(time.perf_counter() - started)
+        run.timed(started)
         run.batch_losses.append(losses)
         out = M.forward(params, x_test, layout="code").activations[-1]
-        run.correct.append(int(np.sum(np.argmax(out, axis=1) == ds.y_test)))
+        run.correct.append(int(np.sum(np.argmax(out, axis=1) == t.y_test)))
     run.params = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in params]
     return run
 
 
-def run_torch(ds: Dataset, inputs: Inputs, cfg: Config, progress=None) -> Run:
-    import torch
-    import torch.nn.functional as F
-
-    dt = torch.float64 if cfg.dtype == "float64" else torch.float32
-    layers = []
-    for W, b in inputs.params:
-        layer = torch.nn.Linear(W.shape[0], W.shape[1], dtype=dt)
-        with torch.no_grad():
-            layer.weight.copy_(torch.from_numpy(W.T.copy()))  # nn.Linear stores (out, in)
-            layer.bias.copy_(torch.from_numpy(b))
-        layers.append(layer)
-    model = torch.nn.Sequential(layers[0], torch.nn.ReLU(), layers[1], torch.nn.ReLU(), layers[2])
-    opt = torch.optim.SGD(model.parameters(), lr=cfg.lr)
-    x_train = torch.from_numpy(ds.x_train).to(dt)
-    y_train = torch.from_numpy(ds.y_train)
-    x_test = torch.from_numpy(ds.x_test).to(dt)
-    run = Run("torch")
-    for perm in inputs.permutations:
-        started, losses = time.perf_counter(), []
-        for idx in batches(cfg, perm):
-            idx_t = torch.from_numpy(idx)
-            opt.zero_grad(set_to_none=True)
-            loss = F.cross_entropy(model(x_train[idx_t]), y_train[idx_t])
-            loss.backward()
-            opt.step()
-            losses.append(float(loss.detach()))
-            if progress:
-                progress(1)
-        run.seconds.append(time.perf_counter() - started)
-        run.batch_losses.append(losses)
-        with torch.no_grad():
-            run.correct.append(int((model(x_test).argmax(1).numpy() == ds.y_test).sum()))
-    run.params = [(layer.weight.detach().double().numpy().T.copy(),
-                   layer.bias.detach().double().numpy().copy()) for layer in layers]
-    return run
+def train_torch(t: Task, *, progress: Progress = None) -> Run:
+    """:func:`oracles.torch_mnist.train_mlp` (``nn.Linear``, ``F.cross_entropy``, ``optim.SGD``)."""
+    from oracles import torch_mnist
+    return torch_mnist.train_mlp(t, progress=progress)
 
 
-def run_jax(ds: Dataset, inputs: Inputs, cfg: Config, progress=None) -> Run:
-    """``jax.value_and_grad`` of the mean ``optax.losses.softmax_cross_entropy_with_integer_labels``
-    and ``optax.sgd``; an epoch's full batches run in one jitted ``lax.scan`` (the batches are
-    gathered inside it from the device-resident training set), the remainder batch in one
-    jitted step. The progress bar advances once per epoch."""
-    import jax
-    import jax.numpy as jnp
-    import optax
-
-    import oracles.jax_oracle  # noqa: F401  (switches on float64)
-
-    dt = jnp.float64 if cfg.dtype == "float64" else jnp.float32
-
-    def logits(params, x):
-        h = x
-        for i, (W, b) in enumerate(params):
-            h = h @ W + b
-            if i < len(params) - 1:
-                h = jax.nn.relu(h)
-        return h
-
-    def loss_fn(params, x, y):
-        return jnp.mean(optax.losses.softmax_cross_entropy_with_integer_labels(logits(params, x), y))
-
-    opt = optax.sgd(cfg.lr)
-
-    def step(carry, idx, x_all, y_all):
-        params, state = carry
-        loss, grads = jax.value_and_grad(loss_fn)(params, x_all[idx], y_all[idx])
-        updates, state = opt.update(grads, state, params)
-        return (optax.apply_updates(params, updates), state), loss
-
-    @jax.jit
-    def scan_batches(params, state, idx, x_all, y_all):
-        (params, state), losses = jax.lax.scan(lambda c, i: step(c, i, x_all, y_all),
-                                               (params, state), idx)
-        return params, state, losses
-
-    @jax.jit
-    def one_batch(params, state, idx, x_all, y_all):
-        (params, state), loss = step((params, state), idx, x_all, y_all)
-        return params, state, loss
-
-    predict = jax.jit(lambda p, x: jnp.argmax(logits(p, x), axis=1))
-    params = [(jnp.asarray(W, dt), jnp.asarray(b, dt)) for W, b in inputs.params]
-    state = opt.init(params)
-    x_train, y_train = jnp.asarray(ds.x_train, dt), jnp.asarray(ds.y_train)
-    x_test = jnp.asarray(ds.x_test, dt)
-    run = Run("jax", note="one jitted lax.scan per epoch over its full batches")
-    for perm in inputs.permutations:
-        started = time.perf_counter()
-        chunks = list(batches(cfg, perm))
-        full = [c for c in chunks if len(c) == cfg.batch_size]
-        losses = []
-        if full:
-            params, state, scanned = scan_batches(params, state, jnp.asarray(np.stack(full)),
-                                                  x_train, y_train)
-            losses.append(scanned)
-        for rest in chunks[len(full):]:
-            params, state, loss = one_batch(params, state, jnp.asarray(rest), x_train, y_train)
-            losses.append(loss[None])
-        losses = [float(v) for part in jax.device_get(losses) for v in np.ravel(part)]
-        run.seconds.append(time.perf_counter() - started)
-        if progress:
-            progress(len(chunks))
-        run.batch_losses.append(losses)
-        run.correct.append(int(np.sum(np.asarray(predict(params, x_test)) == ds.y_test)))
-    run.params = [(np.asarray(W, np.float64), np.asarray(b, np.float64)) for W, b in params]
-    return run
+def train_jax(t: Task, *, progress: Progress = None) -> Run:
+    """:func:`oracles.jax_mnist.train_mlp` (``jax.value_and_grad``, optax, jitted ``lax.scan``)."""
+    from oracles import jax_mnist
+    return jax_mnist.train_mlp(t, progress=progress)
 
 
-def run_sklearn(ds: Dataset, inputs: Inputs, cfg: Config, progress=None) -> Run:
-    """MLPClassifier(solver='sgd', alpha=0, momentum=0, batch_size=B, shuffle=False) trained by
-    its own loop: one ``fit`` per epoch (``max_iter=1``, ``warm_start=True``) on the training
-    set put in our permutation's order, so its consecutive batches are ours. It cannot take our
-    weights at construction: a first ``partial_fit`` (on one batch) sets up its state and its
-    own initial weights, which are then overwritten in place with the shared initial weights.
-    Its per-batch losses are read by a subclass that records what its ``_backprop`` returns
-    (its own log_loss, ŷ clipped at 2.2e-16, the page at 1e-12); nothing else is changed."""
-    from sklearn.neural_network import MLPClassifier
+def train_sklearn(t: Task, *, progress: Progress = None) -> Run:
+    """:func:`oracles.sklearn_mnist.train_mlp` (``MLPClassifier`` by its own loop)."""
+    from oracles import sklearn_mnist
+    return sklearn_mnist.train_mlp(t, progress=progress)
 
-    class Recording(MLPClassifier):
-        def _backprop(self, *args, **kwargs):
-            out = super()._backprop(*args, **kwargs)
-            self.batch_losses_.append(float(out[0]))
-            if progress:
-                progress(1)
-            return out
 
-    dt = np.dtype(cfg.dtype)
-    clf = Recording(hidden_layer_sizes=cfg.sizes[1:-1], activation="relu", solver="sgd",
-                    alpha=0.0, batch_size=cfg.batch_size, learning_rate="constant",
-                    learning_rate_init=cfg.lr, momentum=0.0, nesterovs_momentum=False,
-                    shuffle=False, random_state=0, max_iter=1, warm_start=True,
-                    early_stopping=False, n_iter_no_change=10**9)
-    x_train, x_test = ds.x_train.astype(dt), ds.x_test.astype(dt)
-    first = inputs.permutations[0][: cfg.batch_size]
-    clf.batch_losses_ = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        clf.partial_fit(x_train[first], ds.y_train[first], classes=np.arange(10))
-    for (W, b), coef, intercept in zip(inputs.params, clf.coefs_, clf.intercepts_, strict=True):
-        coef[...] = W
-        intercept[...] = b
-    run = Run("sklearn", note="MLPClassifier set up by one partial_fit, its weights overwritten "
-                              "in place with the shared initial weights, then one fit(max_iter=1, "
-                              "warm_start=True, shuffle=False) per epoch on the permuted data")
-    for perm in inputs.permutations:
-        started = time.perf_counter()
-        idx = np.concatenate(list(batches(cfg, perm)))
-        xs, ys = x_train[idx], ds.y_train[idx]
-        clf.batch_losses_ = []
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            clf.fit(xs, ys)
-        run.seconds.append(time.perf_counter() - started)
-        run.batch_losses.append(clf.batch_losses_)
-        run.correct.append(int(np.sum(clf.predict(x_test) == ds.y_test)))
-    run.params = [(np.asarray(W, np.float64).copy(), np.asarray(b, np.float64).copy())
-                  for W, b in zip(clf.coefs_, clf.intercepts_, strict=True)]
-    return run
+TRAINERS: dict[str, Callable[..., Run]] = {
+    "reference": train_reference, "torch": train_torch, "jax": train_jax, "sklearn": train_sklearn}
+
+
+def run_framework(name: str, ds: Dataset, inputs: Inputs, cfg: Config,
+                  progress: Progress = None) -> Run:
+    """Train ``name`` (a key of :data:`TRAINERS`) on :func:`task` ``(ds, inputs, cfg)``."""
+    return TRAINERS[name](task(ds, inputs, cfg), progress=progress)
+
+
+def run_reference(ds: Dataset, inputs: Inputs, cfg: Config, progress: Progress = None) -> Run:
+    return run_framework("reference", ds, inputs, cfg, progress)
 
 
 RUNNERS: dict[str, Callable[..., Run]] = {
-    "reference": run_reference, "torch": run_torch, "jax": run_jax, "sklearn": run_sklearn}
+    name: functools.partial(run_framework, name) for name in FRAMEWORKS}
 
 
 def agreement(runs: dict[str, Run], base: str = "reference") -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import data, mnist
+from .cache import Cache
 from .output import OutputSet
 from .progress import Progress
 from .report import _finite, write_atomic
@@ -76,16 +77,43 @@ def frameworks(requested) -> list[str]:
     return [f for f in chosen if f not in off]
 
 
-def run(args, ds: data.Dataset | None = None) -> dict:
+def run(args, ds: data.Dataset | None = None, cache=None) -> dict:
+    """Train (or take from ``cache``: same code, versions, data checksums, configuration, seeds
+    and frameworks) and judge the page's printed points when ``args.page`` is given."""
     ds = ds if ds is not None else load_dataset(args)
     seeds = args.seed or [0]
     cfg = mnist.Config(sizes=(ds.x_train.shape[1], 256, 128, 10), epochs=args.epochs,
                        lr=args.lr, batch_size=args.batch_size, seed=seeds[0], dtype=args.dtype,
                        steps_per_epoch=args.steps_per_epoch)
+    names = frameworks(args.framework)
+    checksums = ds.provenance.get("sha256_uncompressed") if ds.name == "MNIST" else ds.name
+
+    def compute() -> dict:
+        # through JSON, so that a result is the same object whether computed or cached
+        return json.loads(json.dumps(_train(args, ds, cfg, seeds, names)))
+
+    if cache is not None and checksums:
+        result = cache.cached("mnist-run", {"data": checksums, "config": asdict(cfg), "seeds": seeds,
+                                            "frameworks": names}, compute)
+    else:
+        result = compute()
+    result["data_provenance"] = ds.provenance  # where the data were read this time
+    if args.page and ds.name == "MNIST" and result["sweep"] and mnist.is_page_configuration(cfg):
+        result["verdicts"] = mnist.verdicts_from_values(
+            page_expected_output(args.page), [s["epoch_losses"] for s in result["sweep"]],
+            [s["accuracy"] for s in result["sweep"]])
+    elif args.page:
+        result["verdicts_note"] = (
+            f"no verdicts: the page's claims are judged on MNIST only, in the page's configuration "
+            f"(784-256-128-10, lr 0.001, batch 64, whole epochs); this run: {ds.name}, {asdict(cfg)}")
+    return result
+
+
+def _train(args, ds: data.Dataset, cfg, seeds: list, names: list) -> dict:
     steps = cfg.epochs * (cfg.steps_per_epoch or -(-len(ds.x_train) // cfg.batch_size))
     inputs = mnist.make_inputs(cfg, len(ds.x_train))
     runs = {}
-    for name in frameworks(args.framework):
+    for name in names:
         update, close = _progress(not args.no_progress, f"{name} seed {seeds[0]}", steps)
         try:
             runs[name] = mnist.RUNNERS[name](ds, inputs, cfg, update)
@@ -123,12 +151,6 @@ def run(args, ds: data.Dataset | None = None) -> dict:
                   for s, r in zip(seeds, sweep, strict=False)],
         "verdicts": [],
     }
-    if args.page and ds.name == "MNIST" and sweep and mnist.is_page_configuration(cfg):
-        result["verdicts"] = mnist.verdicts(page_expected_output(args.page), sweep, len(ds.x_test))
-    elif args.page:
-        result["verdicts_note"] = (
-            f"no verdicts: the page's claims are judged on MNIST only, in the page's configuration "
-            f"(784-256-128-10, lr 0.001, batch 64, whole epochs); this run: {ds.name}, {asdict(cfg)}")
     return result
 
 
@@ -202,7 +224,7 @@ def main(args) -> int:
     printed = page_expected_output(args.page) if args.page else None
     ds = load_dataset(args)
     with OutputSet(args.out_dir, wait=args.wait, command="nnconf mnist") as out:
-        result = run(args, ds)
+        result = run(args, ds, Cache.for_options(args))
         write_atomic(out.path("mnist.json"), json.dumps(_finite(result), indent=1) + "\n")
         plot(result, printed if result["dataset"] == "MNIST" else None, out.path("mnist.png"))
         paths = out.commit()
@@ -213,7 +235,7 @@ def main(args) -> int:
 
 
 def for_report(out_dir: Path, *, dataset: data.Dataset, epochs: int = 20, seeds: int = 5,
-               float32_epochs: int = 2, page=None, progress: bool = True) -> dict:
+               float32_epochs: int = 2, page=None, progress: bool = True, cache=None) -> dict:
     """The MNIST section of ``nnconf report`` on ``dataset`` (see :func:`dataset_for_report`):
     the page's configuration in float64 in every framework with a seed sweep of the reference
     (verdicts on the page's printed points when ``page`` is given), and a shorter float32 run
@@ -226,10 +248,10 @@ def for_report(out_dir: Path, *, dataset: data.Dataset, epochs: int = 20, seeds:
     if dataset.name != "MNIST":
         fallback_note = f"MNIST unavailable; the comparison ran on {dataset.name}"
     section = run(SimpleNamespace(**base, epochs=epochs, seed=list(range(seeds)), dtype="float64"),
-                  dataset)
+                  dataset, cache)
     if float32_epochs:
         f32 = run(SimpleNamespace(**{**base, "page": None}, epochs=float32_epochs, seed=[0],
-                                  dtype="float32"), dataset)
+                                  dtype="float32"), dataset, cache)
         section["float32"] = {"epochs": float32_epochs, "runs": f32["runs"],
                               "drift_from_float64_reference": f32["drift_from_float64_reference"]}
     if fallback_note:

@@ -181,6 +181,37 @@ MUTANTS += [
 ]
 
 
+# Planted bugs of the reference's own contracts: empty inputs, NaN in → NaN out, the softmax
+# JVP's exactness at a dominant class. Registry rows never draw such inputs, so these are
+# killed by the contract tests (tests/test_reference_edges.py: test_contract_mutant_is_caught),
+# not by a row. Each is the reference as it was before the contract was written.
+CONTRACT_MUTANTS = [
+    Mutant("activations.softmax", "max over the class axis without an initial value (an empty axis raises)",
+           replace=(", initial=-np.inf)", ")")),
+    Mutant("activations.softmax_jvp", "the cancelling form s ⊙ (v − ⟨s, v⟩) (loses the dominant class)",
+           lambda z, v, axis=-1: _cancelling_softmax_jvp(z, v, axis=axis)),
+    Mutant("activations.relu_grad", "NaN swallowed: the kink's value at NaN",
+           replace=("np.where(x == 0, at_zero, np.nan)", "at_zero")),
+    Mutant("activations.leaky_relu_grad", "NaN swallowed: the kink's value at NaN",
+           replace=("np.where(x == 0, zero_value, np.nan)", "zero_value")),
+    Mutant("activations.gelu_grad", "NaN swallowed: the tanh form's non-finite fallback taken at NaN",
+           replace=(" | np.isnan(xd)", "")),
+    Mutant("losses.cross_entropy_grad", "NaN masked to 0 as if outside the clip range",
+           replace=("np.where(_clip_passes(y_pred, eps), g",
+                    "np.where(_clip_passes(y_pred, eps) & (y_pred == y_pred), g")),
+    Mutant("losses.mse_grad", "the mean's 1/N as a Python division (an empty batch raises ZeroDivisionError)",
+           lambda p, y, reduction="mean": 2.0 * (np.asarray(p, dtype=float) - y) * (
+               1.0 / np.size(p) if reduction == "mean" else 1.0)),
+    Mutant("losses.softmax_cross_entropy", "no guard for an empty class axis (argmax of nothing raises)",
+           replace=("    if z.shape[-1] == 0:", "    if False:")),
+]
+
+
+def _cancelling_softmax_jvp(z, v, *, axis=-1):
+    s = A.softmax(z, axis=axis)
+    return s * (np.asarray(v, dtype=s.dtype) - np.sum(s * v, axis=axis, keepdims=True))
+
+
 def _gelu_tanh_grad_wrong(x):
     c = math.sqrt(2 / math.pi)
     u = c * (x + 0.044715 * x**3)

@@ -35,6 +35,31 @@ from . import interrupts
 BACKENDS = ("loky", "dask")
 
 
+def dask_client(address: str | None, *, workers: int | None = None):
+    """A ``dask.distributed.Client`` on the scheduler at ``address`` (or on a new local cluster of
+    ``workers`` processes), made current so that :func:`map_tasks` with ``backend="dask"`` uses
+    it; a one-line error when dask is missing or the scheduler does not answer."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ValueError("--backend dask needs dask.distributed: pip install 'nnconf[dask]'") from None
+    if address is None:
+        cluster = LocalCluster(n_workers=workers or usable_cpus(), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        return Client(cluster)
+    try:
+        return Client(address, timeout=os.environ.get("NNCONF_DASK_TIMEOUT", "10s"))
+    except (OSError, TimeoutError) as exc:
+        raise ValueError(f"--scheduler {address}: no dask scheduler answered ({exc})") from None
+
+
+def describe(client) -> dict:
+    """Where the work went: the scheduler and its workers (for the report's provenance)."""
+    info = client.scheduler_info()
+    return {"scheduler": info.get("address"), "workers": len(info.get("workers", {})),
+            "threads": sum(w.get("nthreads", 0) for w in info.get("workers", {}).values())}
+
+
 def usable_cpus() -> int:
     try:
         return len(os.sched_getaffinity(0)) or 1

@@ -13,7 +13,9 @@ import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import parallel, provenance
+from . import cache as cache_mod
+from . import parallel, profiles, provenance
+from .cache import Cache
 from .registry import Row, all_rows
 from .runner import STATUSES, run_row
 
@@ -31,23 +33,39 @@ def _run_keyed(key: tuple, profile: str, seed: int | None) -> dict:
 
 
 def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None,
-        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1) -> dict:
+        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1,
+        cache: Cache | None = None, backend: str = "loky") -> dict:
     """Run ``rows`` (default: the whole registry) and return the results document; ``jobs`` > 1
     runs them in that many worker processes (:func:`nnconf.parallel.map_tasks`: the same
     results, in registry order; each row's hypothesis seed is fixed, so which process ran it
-    does not matter)."""
+    does not matter). With a ``cache``, rows whose result is cached (same code, versions,
+    profile and seed) are not run again; failing rows are always run."""
     rows = list(all_rows() if rows is None else rows)
-    if jobs > 1 and len(rows) > 1:
-        checks = parallel.map_tasks(_run_keyed, [(_row_key(r), profile, seed) for r in rows],
-                                    jobs=jobs, progress=progress)
+    checks: list = [None] * len(rows)
+    keys = [None] * len(rows)
+    if cache is not None and (profiles.get(profile).derandomize or seed is not None):
+        for i, r in enumerate(rows):
+            keys[i] = cache_mod.key("check-row", row=list(_row_key(r)), profile=profile, seed=seed)
+            checks[i] = cache.get(*keys[i])
+    todo = [i for i, c in enumerate(checks) if c is None]
+    tasks = [(_row_key(rows[i]), profile, seed) for i in todo]
+    if (jobs > 1 or backend != "loky") and len(tasks) > 1:
+        computed = parallel.map_tasks(_run_keyed, tasks, jobs=jobs, progress=progress, backend=backend)
     else:
-        checks = [run_row(row, profile=profile, seed=seed) for row in progress(rows)]
+        computed = [run_row(rows[i], profile=profile, seed=seed) for i in progress(todo)]
+    for i, record in zip(todo, computed, strict=True):
+        checks[i] = record
+        if keys[i] is not None and record["status"] != "fail":
+            cache.put(*keys[i], record)
     for c in checks:
         if c["status"] == "fail":
             c["reproduce"] = reproduce_command(c, profile, seed)
+    prov = provenance.collect(profile=profile, seed=seed, argv=argv)
+    if cache is not None:
+        prov["cache"] = cache.stats()
     return {
         "schema": SCHEMA,
-        "provenance": provenance.collect(profile=profile, seed=seed, argv=argv),
+        "provenance": prov,
         "summary": {s: sum(c["status"] == s for c in checks) for s in STATUSES},
         "checks": checks,
     }
@@ -167,10 +185,13 @@ def _claims_section(results: dict) -> list[str]:
            "**" + " · ".join(f"{n} {v}" for v, n in s.items() if n) + "**", "",
            f"Page: `{a.get('page')}` ({a.get('page_source')}); catalogue `{a.get('catalogue')}`; "
            + "listings " + summary_line(a) + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ".", ""]
+    if a.get("coverage"):
+        from .audit.terminal import coverage_line
+        out += [coverage_line(a["coverage"]).replace("coverage:", "Page coverage:", 1) + ".", ""]
     shown = [c for c in claims if c["verdict"] != "confirmed"]
     if shown:
-        out += ["| verdict | claim | printed | computed | explanation |", "|---|---|---|---|---|"]
-        out += [f"| **{c['verdict']}** | `{c['id']}` | {_cell(c['printed'] or '–')} | "
+        out += ["| line | verdict | claim | printed | computed | explanation |", "|---|---|---|---|---|---|"]
+        out += [f"| {c.get('line') or '–'} | **{c['verdict']}** | `{c['id']}` | {_cell(c['printed'] or '–')} | "
                 f"{_cell(c['computed'] or '–', 120)} | {_cell(c['explanation'], 600)} |" for c in shown]
         out.append("")
     return out
@@ -180,9 +201,9 @@ def _confirmed_claims(results: dict) -> list[str]:
     rows = [c for c in results.get("claims", []) if c["verdict"] == "confirmed"]
     if not rows:
         return []
-    out = ["## Confirmed claims", "", "| claim | printed | computed | explanation |", "|---|---|---|---|"]
-    out += [f"| `{c['id']}` | {_cell(c['printed'] or '–')} | {_cell(c['computed'] or '–', 120)} | "
-            f"{_cell(c['explanation'], 300)} |" for c in rows]
+    out = ["## Confirmed claims", "", "| line | claim | printed | computed | explanation |", "|---|---|---|---|---|"]
+    out += [f"| {c.get('line') or '–'} | `{c['id']}` | {_cell(c['printed'] or '–')} | "
+            f"{_cell(c['computed'] or '–', 120)} | {_cell(c['explanation'], 300)} |" for c in rows]
     return out + [""]
 
 

@@ -7,7 +7,22 @@ shape and dtype (float64 unless a float32 array is given).
 Numerical stability: where a framework is stable the reference is too. ``sigmoid(-1000)``
 returns 0 with no overflow warning, ``softmax([1000, 0])`` is ``[1, 0]``. Where the page's
 formula cancels catastrophically (``1 - tanh^2`` at large ``|x|``, ``1 + erf`` at large
-negative ``x``) the reference evaluates an algebraically identical, stable form and says so.
+negative ``x``, ``v - <s, v>`` at a dominant softmax class) the reference evaluates an
+algebraically identical, stable form and says so.
+
+Empty inputs: an empty array (an empty batch, or an empty class axis for ``softmax`` and
+``softmax_jvp``: shapes ``(0,)``, ``(3, 0)``, ``(5, 0, 0)``) gives an empty array of the same
+shape and dtype, silently.
+
+NaN policy: NaN in, NaN out. Every function here, every derivative included, returns NaN
+wherever its result depends on a NaN input: elementwise functions at that element; ``softmax``
+and ``softmax_jvp`` in the whole slice along ``axis`` that holds a NaN (of ``z`` or ``v``).
+The derivative at NaN is undefined, so the piecewise-constant derivatives (``relu_grad``,
+``leaky_relu_grad``) return NaN there too, as the smooth ones do. The frameworks disagree
+among themselves there: ``torch.autograd`` gives ReLU′(NaN) = 1 and Leaky ReLU′(NaN) = α,
+``jax.grad`` gives 0 and α (each is whatever its mask does with a false comparison);
+scikit-learn's ``DERIVATIVES['relu']`` leaves 1. The values (``relu(nan)``, ...) are NaN in all
+of them.
 """
 
 from __future__ import annotations
@@ -117,10 +132,10 @@ def relu_grad(x, *, at_zero: float = 0.0):
 
     The page leaves :math:`x = 0` undefined ("conventionally 0 or 1"); its code uses
     ``(z > 0)``, i.e. 0. ``at_zero`` sets the value used at exactly ``x == 0``
-    (default 0.0, the page's code).
+    (default 0.0, the page's code). NaN gives NaN (module docstring: NaN policy).
     """
     x = _float_array(x)
-    return np.where(x > 0, 1.0, np.where(x < 0, 0.0, at_zero)).astype(x.dtype)
+    return np.where(x > 0, 1.0, np.where(x < 0, 0.0, np.where(x == 0, at_zero, np.nan))).astype(x.dtype)
 
 
 def leaky_relu(x, *, alpha: float = 0.01):
@@ -141,10 +156,11 @@ def leaky_relu_grad(x, *, alpha: float = 0.01, at_zero: float | None = None):
 
     ``at_zero`` is the value used at exactly ``x == 0``; the default ``None`` means
     :math:`\alpha`, the derivative of the page's branch :math:`\alpha x` for :math:`x \le 0`.
+    NaN gives NaN (module docstring: NaN policy).
     """
     x = _float_array(x)
     zero_value = alpha if at_zero is None else at_zero
-    return np.where(x > 0, 1.0, np.where(x < 0, alpha, zero_value)).astype(x.dtype)
+    return np.where(x > 0, 1.0, np.where(x < 0, alpha, np.where(x == 0, zero_value, np.nan))).astype(x.dtype)
 
 
 def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
@@ -236,7 +252,7 @@ def gelu_grad(x, *, approximate: str = "none"):
             # x * s_pos * s_neg * du: multiply the small factors first so that x * du
             # (which overflows for |x| > ~1e100) meets an underflowed sigmoid as 0, not inf*0.
             out = s_pos + 2.0 * (s_pos * s_neg) * xd * du
-            out = np.where(np.isfinite(out), out, np.where(xd > 0, 1.0, 0.0))
+            out = np.where(np.isfinite(out) | np.isnan(xd), out, np.where(xd > 0, 1.0, 0.0))
         else:
             raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
     return out.astype(x.dtype)
@@ -250,11 +266,12 @@ def softmax(z, *, axis: int = -1):
     Computed as :math:`e^{z_i - \max z}/\sum_j e^{z_j - \max z}` (the page's code does the
     same), so ``softmax([1000, 0]) == [1, 0]``, in a wider type rounded once: the rounding of
     :math:`z_i - \max z` (up to half an ulp of a difference of ~700) would otherwise cost
-    hundreds of ulps in a tiny component.
+    hundreds of ulps in a tiny component. An empty ``axis`` (no classes) gives an empty result.
     """
     z = _float_array(z)
     w = _wide(z)  # z − max z rounds, and exp turns that absolute error into a relative one: wider
-    e = np.exp(w - np.max(w, axis=axis, keepdims=True))
+    # initial=-inf: the max over an empty class axis is -inf, not an error (no element uses it)
+    e = np.exp(w - np.max(w, axis=axis, keepdims=True, initial=-np.inf))
     return (e / np.sum(e, axis=axis, keepdims=True)).astype(z.dtype)
 
 
@@ -265,11 +282,22 @@ def softmax_jvp(z, v, *, axis: int = -1):
     :math:`\partial s_k/\partial z_i = -s_k s_i` (page section ``backprop.softmax_ce``), i.e.
     :math:`J = \mathrm{diag}(s) - s s^\top`, hence
 
-    .. math:: J v = s \odot \left(v - \langle s, v\rangle\right)
+    .. math:: (J v)_k = s_k\left(v_k - \langle s, v\rangle\right) = s_k \sum_{j \ne k} s_j\,(v_k - v_j)
 
     :math:`J` is symmetric, so this is also the vector-Jacobian product.
+
+    Evaluated in the second form (the same number, since :math:`\sum_j s_j = 1`): at a dominant
+    class :math:`s_k \approx 1` and :math:`v_k - \langle s, v\rangle` cancels (relative error
+    up to ~1e2 on random rows), while the sum over :math:`j \ne k` has no dominant term to
+    cancel against, and it is exactly 0 wherever the rounded :math:`s` makes it so (equal
+    logits). In a wider type (:func:`_wide`), rounded once: within ~1 ulp of the exact value
+    (the exactness table's ``softmax_jvp``). Cost: K passes over the row (O(K²) per row, O(K)
+    memory). An empty ``axis`` gives an empty result.
     """
     z = _float_array(z)
-    v = np.asarray(v, dtype=z.dtype)
-    s = softmax(z, axis=axis)
-    return s * (v - np.sum(s * v, axis=axis, keepdims=True))
+    s = np.moveaxis(softmax(_wide(z), axis=axis), axis, -1)  # in the wider type
+    vw = np.moveaxis(_wide(np.asarray(v, dtype=z.dtype)), axis, -1)
+    d = np.empty_like(s)
+    for k in range(s.shape[-1]):  # Σ_j s_j (v_k − v_j); the j = k term is exactly 0
+        d[..., k] = np.sum(s * (vw[..., k:k + 1] - vw), axis=-1)
+    return np.moveaxis(s * d, -1, axis).astype(z.dtype)

@@ -10,6 +10,19 @@ outputs) or ``(N,)``. Reductions (keyword ``reduction``):
 - ``"none"``: the unreduced terms (per element for MSE/BCE, per sample for cross-entropies).
 
 Gradients are with respect to the first argument and follow the same reduction.
+
+Empty inputs: ``"none"`` gives the empty terms, ``"sum"`` gives 0, and a gradient is an empty
+array of its argument's shape. A ``"mean"`` over zero terms (an empty batch; for MSE and BCE
+any empty array) has no value: it is NaN (0/0), silently, as ``torch``'s and ``jnp.mean``'s
+are. An empty class axis (``K = 0``) makes each cross-entropy's per-sample class sum empty,
+so each sample's loss is 0 (as ``F.cross_entropy`` with probability targets and
+``optax.softmax_cross_entropy`` give).
+
+NaN policy: NaN in, NaN out. A NaN in a prediction, logit or target makes every loss and
+gradient entry that depends on it NaN: the element's own term and gradient (for the softmax
+cross-entropy, its whole sample), and any mean or sum over it. Neither the page's clip (the
+gradient is 0 outside the clip range, not at NaN) nor the convention 0·log 0 = 0 (which is
+about p = 0, not p = NaN) hides a NaN.
 """
 
 from __future__ import annotations
@@ -46,7 +59,8 @@ def _pair(y_pred, y_true):
 
 def _reduce(terms: np.ndarray, reduction: str, count: int):
     if reduction == "mean":
-        return np.sum(terms) / count
+        with np.errstate(invalid="ignore"):  # a mean over no terms: 0/0 = NaN (module docstring)
+            return np.sum(terms) / np.float64(count)
     if reduction == "sum":
         return np.sum(terms)
     if reduction == "none":
@@ -57,7 +71,7 @@ def _reduce(terms: np.ndarray, reduction: str, count: int):
 def _grad_scale(reduction: str, count: int) -> float:
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
-    return 1.0 / count if reduction == "mean" else 1.0
+    return 1.0 / count if reduction == "mean" and count else 1.0  # count 0: no entry to scale
 
 
 def _n_samples(y: np.ndarray) -> int:
@@ -65,9 +79,9 @@ def _n_samples(y: np.ndarray) -> int:
 
 
 def _xlogy(y: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """``y * log(p)`` with ``0 * log(0) = 0``."""
+    """``y * log(p)`` with ``0 * log(0) = 0`` (but NaN for a NaN ``p``, as ``torch.xlogy``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(y == 0, 0.0, y * np.log(p))
+        return np.where((y == 0) & ~np.isnan(p), 0.0, y * np.log(p))
 
 
 def mse(y_pred, y_true, *, reduction: str = "mean"):
@@ -98,10 +112,11 @@ def _clip(p: np.ndarray, eps: float | None) -> np.ndarray:
 
 
 def _clip_passes(p: np.ndarray, eps: float | None) -> np.ndarray:
-    """Where the derivative of the clip is 1 (inside ``[eps, 1-eps]``, ends included)."""
+    """Where the derivative of the clip is 1 (inside ``[eps, 1-eps]``, ends included), and at
+    NaN, so that a NaN is not masked to 0 (NaN policy)."""
     if eps is None:
         return np.ones_like(p, dtype=bool)
-    return (p >= eps) & (p <= 1.0 - eps)
+    return ((p >= eps) & (p <= 1.0 - eps)) | np.isnan(p)
 
 
 def cross_entropy(y_pred, y_true, *, eps: float | None = PAGE_CE_CLIP, reduction: str = "mean"):
@@ -159,6 +174,8 @@ def softmax_cross_entropy(logits, y_true, *, reduction: str = "mean"):
     keeps its relative precision.)
     """
     z, y_true = _pair(logits, y_true)
+    if z.shape[-1] == 0:  # no classes: each sample's class sum is empty (module docstring)
+        return _reduce(np.zeros(z.shape[:-1]), reduction, _n_samples(z))
     shifted, e, _ = _shifted_exp(z)
     log_softmax = shifted - np.log1p(np.sum(e, axis=-1, keepdims=True))
     per_sample = -np.sum(y_true * log_softmax, axis=-1)
@@ -175,6 +192,8 @@ def softmax_cross_entropy_grad(logits, y_true, *, reduction: str = "mean"):
     :math:`1 - \hat y_{ik^*}` from the other terms (no cancellation when :math:`\hat y_{ik^*} \to 1`).
     """
     z, y_true = _pair(logits, y_true)
+    if z.shape[-1] == 0:  # no classes: nothing to differentiate
+        return np.zeros(z.shape)
     _, e, k = _shifted_exp(z)
     others = np.sum(e, axis=-1, keepdims=True)
     total = 1.0 + others

@@ -14,10 +14,16 @@ Hidden activations are named after the functions of :mod:`reference.activations`
 (``"relu"``, ``"sigmoid"``, ``"tanh"``, ``"leaky_relu"``, ``"gelu"``); the output is
 ``"softmax"`` with ``loss="cross_entropy"`` or ``"identity"``/an activation with
 ``loss="mse"``. Losses are batch means (the page's :math:`\frac1N`).
+
+An empty batch (``N = 0``): the loss, a mean over no samples, is NaN (as torch's and JAX's);
+the backpropagated gradients are zeros of the parameters' shapes (sums over no samples, as
+``torch.autograd`` and ``jax.grad`` give); the central-difference gradient of that NaN loss is
+NaN. NaN in an input, weight or target gives NaN gradients (the activations' NaN policy).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -26,7 +32,7 @@ from . import activations as A
 from . import losses as L
 
 __all__ = ["Cache", "forward", "backward", "loss", "parameter_gradients", "to_code_layout",
-           "minibatch_gradient"]
+           "minibatch_gradient", "Workspace", "workspace", "forward_into", "backward_into"]
 
 
 class Cache(NamedTuple):
@@ -146,6 +152,115 @@ def backward(params, cache: Cache, y, *, activation="relu", output="softmax",
     return grads
 
 
+# ------------------------------------------------------------ buffer-reusing variants
+@dataclass(frozen=True, kw_only=True)
+class Workspace:
+    """Preallocated arrays for :func:`forward_into` and :func:`backward_into`: one network
+    (``sizes`` = n_0, ..., n_L), batches of at most ``batch_size`` rows, the code layout, one
+    dtype. ``zs[l-1]`` holds z⁽ˡ⁾, ``hidden[l-1]`` a⁽ˡ⁾ of the hidden layers, ``derivatives``
+    σ′(z⁽ˡ⁾) and ``deltas`` δ⁽ˡ⁾ of the hidden layers (``nan`` where z⁽ˡ⁾ is NaN, booleans),
+    ``grads`` ``[(dW, db), ...]``."""
+
+    sizes: tuple
+    batch_size: int
+    zs: list
+    hidden: list
+    derivatives: list
+    deltas: list
+    nan: list
+    grads: list
+
+
+def workspace(sizes, batch_size: int, dtype=np.float64) -> Workspace:
+    """The :class:`Workspace` of a network ``sizes`` for batches of up to ``batch_size`` rows."""
+    sizes, dt = tuple(int(n) for n in sizes), np.dtype(dtype)
+    hidden = sizes[1:-1]
+    return Workspace(
+        sizes=sizes, batch_size=int(batch_size),
+        zs=[np.empty((batch_size, n), dt) for n in sizes[1:]],
+        hidden=[np.empty((batch_size, n), dt) for n in hidden],
+        derivatives=[np.empty((batch_size, n), dt) for n in hidden],
+        deltas=[np.empty((batch_size, n), dt) for n in hidden],
+        nan=[np.empty((batch_size, n), bool) for n in hidden],
+        grads=[(np.empty((i, o), dt), np.empty(o, dt)) for i, o in zip(sizes[:-1], sizes[1:],
+                                                                       strict=True)])
+
+
+def _rows(ws: Workspace, x, params) -> int:
+    m = len(x)
+    if m > ws.batch_size or tuple(ws.sizes) != (params[0][0].shape[0],
+                                                *(W.shape[1] for W, _ in params)):
+        raise ValueError(f"workspace for sizes {ws.sizes}, batches ≤ {ws.batch_size}: got a batch "
+                         f"of {m} for sizes {(params[0][0].shape[0], *(W.shape[1] for W, _ in params))}")
+    return m
+
+
+def forward_into(params, x, ws: Workspace, *, activation: str = "relu",
+                 output: str = "softmax") -> Cache:
+    r""":func:`forward` in the code layout, writing z⁽ˡ⁾ and the hidden a⁽ˡ⁾ into ``ws``
+    instead of allocating them: the same operations in the same order, so bitwise the same
+    values. Sections ``mlp``, ``forward``.
+
+    .. math:: z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)},\quad a^{(l)} = \sigma^{(l)}(z^{(l)})
+
+    ReLU is evaluated into its buffer as :func:`reference.activations.relu` does
+    (``max(z, 0)``); other hidden activations are called and copied in; the output layer
+    (``K`` columns) calls :func:`reference.activations.softmax` or ``output`` as
+    :func:`forward` does. The returned :class:`Cache` holds views of ``ws``: the next call
+    overwrites them. ``x`` must already have the workspace's dtype.
+    """
+    m = _rows(ws, x, params)
+    a = np.asarray(x)
+    acts = [a]
+    for i, (W, b) in enumerate(params):
+        z = np.matmul(a, W, out=ws.zs[i][:m])
+        np.add(z, np.asarray(b, dtype=a.dtype), out=z)
+        if i == len(params) - 1:
+            a = A.softmax(z, axis=-1) if output == "softmax" else _act(output)(z)
+        elif activation == "relu":
+            a = np.maximum(z, 0, out=ws.hidden[i][:m])
+        else:
+            a = ws.hidden[i][:m]
+            np.copyto(a, _act(activation)(z))
+        acts.append(a)
+    return Cache([ws.zs[i][:m] for i in range(len(params))], acts)
+
+
+def backward_into(params, cache: Cache, y, ws: Workspace, *, activation: str = "relu",
+                  output: str = "softmax", loss: str = "cross_entropy"):
+    r""":func:`backward` in the code layout, writing δ, σ′(z) and the gradients into ``ws``:
+    the same operations in the same order, so bitwise the same values. Section
+    ``backprop.general``.
+
+    .. math:: \frac{\partial L}{\partial W^{(l)}} = (a^{(l-1)})^\top \delta^{(l)},\quad
+              \frac{\partial L}{\partial b^{(l)}} = \textstyle\sum_{\text{batch}} \delta^{(l)},\quad
+              \delta^{(l-1)} = (\delta^{(l)} (W^{(l)})^\top) \odot \sigma'(z^{(l-1)})
+
+    ReLU′ is evaluated into its buffer as :func:`reference.activations.relu_grad` does with its
+    default (1 where z > 0, 0 where z < 0 and at z = 0, NaN at NaN); other activations'
+    derivatives are called. Returns
+    ``[(dW, db), ...]``, views of ``ws.grads`` that the next call overwrites.
+    """
+    m = _rows(ws, cache.activations[0], params)
+    yt = _targets(y, "code", cache.activations[-1].dtype)
+    delta = _output_delta(cache, yt, output=output, loss=loss, layout="code")
+    for i in reversed(range(len(params))):
+        dW, db = ws.grads[i]
+        np.matmul(cache.activations[i].T, delta, out=dW)
+        np.sum(delta, axis=0, out=db)
+        if i > 0:
+            back = np.matmul(delta, params[i][0].T, out=ws.deltas[i - 1][:m])
+            z = cache.zs[i - 1]
+            if activation == "relu":  # 1 where z > 0, 0 where z < 0 or z = 0, NaN at NaN
+                derivative = np.greater(z, 0, out=ws.derivatives[i - 1][:m])
+                nan = np.isnan(z, out=ws.nan[i - 1][:m])
+                np.copyto(derivative, z, where=nan)
+            else:
+                derivative = _act_grad(activation)(z)
+            delta = np.multiply(back, derivative, out=back)
+    return ws.grads
+
+
 def to_code_layout(params):
     """Math-layout ``[(W, b)]`` to the page's code layout (``W`` transposed), and back."""
     return [(np.asarray(W).T, np.asarray(b)) for W, b in params]
@@ -178,6 +293,8 @@ def minibatch_gradient(params, x, y, indices, **kw):
     (the batch-mean loss over the rows ``indices``), as ``[(dW, db), ...]``.
     """
     idx = np.asarray(indices)
+    if idx.size == 0:  # an empty batch ([] reads as floats): zero gradients, module docstring
+        idx = idx.astype(np.intp)
     xb, yb = np.asarray(x)[idx], np.asarray(y)[idx]
     return backward(params, forward(params, xb, **{k: v for k, v in kw.items() if k != "loss"}),
                     yb, **kw)

@@ -50,9 +50,12 @@ def train(X, y, *, lr: float = 0.01, epochs: int = 100, w0=None, b0: float = 0.0
     r"""Sample-by-sample training, in the order given. Page section ``perceptron.listing``.
 
     Each epoch visits every sample once and applies :func:`update`. Defaults are the page
-    listing's: ``lr = 0.01``, ``epochs = 100``, weights and bias starting at zero.
+    listing's: ``lr = 0.01``, ``epochs = 100``, weights and bias starting at zero. ``X`` is a
+    batch ``(N, d)`` (no samples: ``(0, d)``, nothing changes); another shape is a ``ValueError``.
     """
     X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a batch of shape (N, d), got shape {X.shape}")
     w = np.zeros(X.shape[1]) if w0 is None else np.asarray(w0, dtype=np.float64)
     b = float(b0)
     mistakes = []

@@ -7,6 +7,9 @@ from hypothesis import settings
 # The tests do not read this repository's [tool.nnconf] (it points at the real page and MNIST
 # copy): each test says what it uses; tests/test_config.py tests the configuration itself.
 os.environ.setdefault("NNCONF_CONFIG", "none")
+# Nor its results cache: tests plant bugs in the reference in-process, which the cache's key
+# (the source files) cannot see; tests/test_cache.py tests the cache itself.
+os.environ.setdefault("NNCONF_NO_CACHE", "1")
 
 from nnconf import profiles
 

@@ -169,9 +169,10 @@ def _page_and_catalogue(tmp: Path, codes: dict[str, str]) -> tuple[Path, Path]:
     page = ["# Hostile page", ""]
     claims = ['schema = "nnconf.claims/1"', ""]
     for name, code in codes.items():
-        page += [f"### {name} `[h.{name}]`", "", "```python", code.strip("\n"), "```", ""]
+        page += [f"### {name} `[h.{name}]`", "", f"The {name} listing.", "", "```python", code.strip("\n"), "```", ""]
         claims += ["[[claim]]", f'id = "h.{name}"', f'section = "h.{name}"', 'kind = "listing"',
-                   f'what = "the {name} listing runs"', f'listing = "h.{name}"', ""]
+                   f'what = "the {name} listing runs"', f'listing = "h.{name}"', f"locate = 'The {name} listing.'",
+                   ""]
     (tmp / "page.md").write_text("\n".join(page), encoding="utf-8")
     (tmp / "claims.toml").write_text("\n".join(claims), encoding="utf-8")
     return tmp / "page.md", tmp / "claims.toml"

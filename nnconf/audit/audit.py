@@ -7,19 +7,19 @@ renderers read the verdict records only.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
+from . import carry, derived, formulas, listing_claims, mnist_results, prose
 from . import catalogue as C
-from . import listing_claims, prose
 from .page import Page
-from .verdicts import FAILING, VERDICTS, evaluate_slip, judge_number
+from .terminal import coverage_line, summary, table
+from .verdicts import FAILING, VERDICTS
 
-__all__ = ["Options", "run", "summary", "FAILING", "VERDICTS"]
+__all__ = ["Options", "Result", "run", "audit", "summary", "failing", "table", "coverage_line", "FAILING",
+           "VERDICTS"]
 
 
 @dataclass
@@ -39,6 +39,12 @@ class Options:
 
 
 @dataclass
+class Result:
+    records: list  # one per catalogue claim, then the page's own findings (links, numbers, formula pairs)
+    coverage: dict | None  # printed numbers judged / printed (None without a page)
+
+
+@dataclass
 class Context:
     cat: C.Catalogue
     opts: Options
@@ -55,72 +61,18 @@ class Context:
 
     def mnist(self):
         if self._mnist is None:
-            self._mnist, self.mnist_note = _mnist_results(self.opts)
+            self._mnist, self.mnist_note = mnist_results.find(self.opts)
             self.opts.mnist_note = self.mnist_note
         return self._mnist or None
-
-
-# ------------------------------------------------------------------ MNIST results
-def _reusable(section: dict) -> str | None:
-    """Why a report's MNIST section cannot be reused for the page's claims (None if it can)."""
-    from nnconf import data, mnist
-    if section.get("dataset") != "MNIST":
-        return f"dataset is {section.get('dataset')!r}, not MNIST"
-    prov = section.get("data_provenance", {})
-    canonical = {name: sha for name, (sha, _, _) in data.FILES.items()}
-    if not prov.get("verified") or prov.get("sha256_uncompressed") != canonical:
-        return "its data checksums are not the canonical MNIST ones"
-    cfg = section.get("config", {})
-    config = mnist.Config(sizes=tuple(cfg.get("sizes", ())), lr=cfg.get("lr"),
-                          batch_size=cfg.get("batch_size"), steps_per_epoch=cfg.get("steps_per_epoch"))
-    if not mnist.is_page_configuration(config) or cfg.get("dtype") != "float64":
-        return f"its configuration {cfg} is not the page's (784-256-128-10, lr 0.001, batch 64, float64)"
-    if len(section.get("sweep", [])) < mnist.MIN_SEEDS:
-        return f"it has {len(section.get('sweep', []))} seeds, the rule needs {mnist.MIN_SEEDS}"
-    return None
-
-
-def _mnist_results(opts: Options):
-    tried = []
-    if opts.mnist_section is not None:
-        why = _reusable(opts.mnist_section)
-        if why is None:
-            return opts.mnist_section, "the MNIST run of this report"
-        tried.append(f"this report's MNIST run: {why}")
-    if opts.results and Path(opts.results).is_file():
-        try:
-            doc = json.loads(Path(opts.results).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            tried.append(f"{opts.results}: unreadable ({exc})")
-        else:
-            section = doc.get("mnist", doc)
-            why = _reusable(section) if isinstance(section, dict) else "no MNIST section"
-            if why is None:
-                return section, f"reused the MNIST run of {opts.results}"
-            tried.append(f"{opts.results}: {why}")
-    elif opts.results:
-        tried.append(f"{opts.results}: no such file")
-    if opts.train:
-        from types import SimpleNamespace
-
-        from nnconf import mnist_report
-        section = mnist_report.run(SimpleNamespace(
-            mnist_dir=opts.mnist_dir, offline=True, digits=False, lr=0.001, batch_size=64,
-            steps_per_epoch=None, framework=["reference", "torch"], no_progress=opts.progress is None,
-            page=None, epochs=20, seed=list(range(opts.seeds)), dtype="float64"))
-        why = _reusable(section)
-        if why is None:
-            return section, f"ran the seed sweep ({opts.seeds} seeds, 20 epochs)"
-        tried.append(f"the run made here: {why}")
-    return False, ("no MNIST results for the page's configuration: " + "; ".join(tried or ["none given"])
-                   + " (run `nnconf report`, or `nnconf audit --train`)")
 
 
 # ------------------------------------------------------------------ one claim
 def _record(claim: C.Claim, **kw) -> dict:
     rec = {"id": claim.id, "section": claim.section, "kind": claim.kind, "what": claim.what,
-           "printed": None, "computed": None, "verdict": None, "explanation": "", "page_line": None}
+           "printed": None, "computed": None, "verdict": None, "explanation": "", "line": None,
+           "catalogue_line": claim.line, "carried_from": None}
     rec.update(kw)
+    rec["page_line"] = rec["line"]  # the name earlier reports used
     return rec
 
 
@@ -136,17 +88,18 @@ def _show(value, decimals: int | None = None) -> str:
     return "[" + ", ".join("[" + ", ".join(one(v) for v in row) + "]" for row in arr) + "]"
 
 
-def _number(ctx: Context, claim: C.Claim, printed: str) -> tuple[str, str, str]:
+def _number(ctx: Context, claim: C.Claim, printed: str, done: dict) -> carry.Verdict:
+    """The rule of ``carry.py``: exact, carried rounding, or wrong (with its origin)."""
     value = C.value_of(ctx.cat, claim.value, ctx.cache)
-    slip, slip_note = None, ""
-    if claim.slip:
-        refs = claim.refs()
-        if all(ctx.printed.get(r) for r in refs):
-            slip = evaluate_slip(claim.slip, ctx.printed)
-        else:
-            slip_note = " (rounding-slip not assessed: an input it needs is not on the page)"
-    verdict, why = judge_number(printed, value, slip)
-    return _show(value), verdict, why + slip_note
+    by_id = ctx.cat.by_id()
+    refs = []
+    for ref in claim.refs():
+        rec = done.get(ref, {})
+        verdict = rec.get("verdict", "missing")
+        refs.append(carry.Ref(ref, C.value_of(ctx.cat, by_id[ref].value, ctx.cache),
+                              ctx.printed.get(ref) if verdict not in ("stale", "missing") else None,
+                              verdict, rec.get("carried_from") or (ref if verdict == "wrong" else None)))
+    return carry.judge(printed, value, claim.slip, refs)
 
 
 def _evidence(ctx: Context, claim: C.Claim) -> tuple[str, str, str]:
@@ -195,55 +148,100 @@ def _curves(ctx: Context, claims: list[C.Claim]) -> dict[str, tuple]:
 
 
 # ------------------------------------------------------------------ the whole audit
-def run(cat: C.Catalogue, page: Page | None, opts: Options | None = None) -> list[dict]:
-    """A verdict record for every claim, in catalogue order."""
+def _template(c: C.Claim) -> str:
+    return c.locate.replace("{formula}", c.printed or "")
+
+
+def locate_all(cat: C.Catalogue, page: Page, ctx: Context) -> tuple[dict, dict]:
+    """Every claim's text on the page, and every announcement: ``({id: Located}, {id: Located})``."""
+    located, announced = {}, {}
+    for c in cat.claims:
+        tmpl = _template(c)
+        hit = page.locate(c.section, tmpl, need_value="{}" in tmpl)
+        if hit:
+            located[c.id] = hit
+            if hit.printed is not None and c.kind in ("number", "curve", "listing"):
+                ctx.printed[c.id] = hit.printed
+        if c.announced:
+            a = page.locate(c.section, c.announced, need_value=False, with_heading=True)
+            if a:
+                announced[c.id] = a
+    return located, announced
+
+
+def _absent(ctx: Context, c: C.Claim, page: Page | None, located: dict, announced: dict) -> dict | None:
+    """The record of a claim whose text the page does not show (None when it does)."""
+    if page is None:
+        if c.kind == "number" and c.announced and c.printed is None:
+            value = C.value_of(ctx.cat, c.value, ctx.cache)
+            return _record(c, computed=_show(value, c.precision), verdict="missing",
+                           explanation=f"announced but not shown; the reference gives {_show(value, c.precision)}")
+        return None
+    if c.id in located:
+        return None
+    where = (f"section [{c.section}] is not on the page" if not page.bodies(c.section)
+             else f"searched section [{c.section}] for {_template(c)!r}")
+    if c.announced:
+        hit = announced.get(c.id)
+        if hit is not None:
+            value = C.value_of(ctx.cat, c.value, ctx.cache)
+            return _record(c, computed=_show(value, c.precision), verdict="missing", line=hit.line,
+                           explanation=f"announced ({c.announced!r}) but not shown; the reference gives "
+                                       f"{_show(value, c.precision)}")
+        return _record(c, verdict="stale", explanation=f"neither the step nor its announcement "
+                                                       f"{c.announced!r} is on the page: {where}")
+    return _record(c, verdict="stale", explanation=f"not found on the page: {where}")
+
+
+def audit(cat: C.Catalogue, page: Page | None, opts: Options | None = None) -> Result:
+    """A verdict record for every claim (catalogue order), then the page's own findings."""
     opts = opts or Options()
     ctx = Context(cat, opts)
-    records: dict[str, dict] = {}
-    located = {}
-    for c in cat.claims:  # 1. read every printed value first (slips refer to each other)
-        if not c.locate:
-            continue
-        if page is None:
-            if c.printed is not None:
-                ctx.printed[c.id] = c.printed
-            continue
-        hit = page.locate(c.section, c.locate)
-        if hit:
-            ctx.printed[c.id] = hit.printed
-            located[c.id] = hit
     tick = opts.progress or (lambda: None)
+    if page is not None:
+        located, announced = locate_all(cat, page, ctx)
+    else:
+        located, announced = {}, {}
+        ctx.printed.update({c.id: c.printed for c in cat.claims
+                            if c.printed is not None and c.kind in ("number", "curve", "listing")})
+    records: dict[str, dict] = {}
+    for c in C.dependency_order(cat):  # numbers first, each after the printed values it carries
+        if c.kind != "number":
+            continue
+        rec = _absent(ctx, c, page, located, announced)
+        if rec is None:
+            hit = located.get(c.id)
+            v = _number(ctx, c, ctx.printed[c.id], records)
+            rec = _record(c, printed=ctx.printed[c.id], line=hit.line if hit else None,
+                          expression=hit.expression if hit else None,
+                          computed=_show(C.value_of(cat, c.value, ctx.cache)), verdict=v.verdict,
+                          explanation=v.explanation, carried_from=v.carried_from, carried=list(v.carried))
+        records[c.id] = rec
+        tick()
     curve_claims = [c for c in cat.claims if c.kind == "curve"]
     curve = None
     for c in cat.claims:
-        hit = located.get(c.id)
-        printed = ctx.printed.get(c.id)
-        base = {"printed": printed, "page_line": hit.line if hit else None,
-                "expression": hit.expression if hit and hit.expression else None}
-        if c.locate and printed is None:
-            if c.announced:
-                value = C.value_of(cat, c.value, ctx.cache)
-                records[c.id] = _record(c, **base, computed=_show(value, c.precision),
-                                        verdict="missing",
-                                        explanation=f"announced but not shown; the reference gives "
-                                                    f"{_show(value, c.precision)}")
-            else:
-                records[c.id] = _record(c, **base, verdict="stale",
-                                        explanation=f"not found on the page: searched section "
-                                                    f"[{c.section}] for {c.locate!r}"
-                                        if page is not None else "no printed text recorded")
+        if c.id in records:
+            continue
+        rec = _absent(ctx, c, page, located, announced)
+        if rec is not None:
+            records[c.id] = rec
             tick()
             continue
-        if c.kind == "number":
-            computed, verdict, why = _number(ctx, c, printed)
-            records[c.id] = _record(c, **base, computed=computed, verdict=verdict, explanation=why)
-        elif c.kind == "curve":
+        hit = located.get(c.id)
+        printed = ctx.printed.get(c.id)
+        base = {"printed": printed, "line": hit.line if hit else None}
+        if c.kind == "curve":
             if curve is None:
                 curve = _curves(ctx, curve_claims)
             computed, verdict, why = curve.get(c.id, ("", "unverifiable", ctx.mnist_note))
             records[c.id] = _record(c, **base, computed=computed, verdict=verdict, explanation=why)
         elif c.kind == "listing":
             records[c.id] = _record(c, **{**base, **listing_claims.judge(ctx, c, page, printed)})
+        elif c.kind == "formula":
+            f = formulas.judge(c)
+            records[c.id] = _record(c, **{**base, "printed": c.printed}, computed=f.computed,
+                                    verdict=f.verdict, explanation=f.explanation)
         else:
             if c.evidence:
                 computed, verdict, why = _evidence(ctx, c)
@@ -252,27 +250,18 @@ def run(cat: C.Catalogue, page: Page | None, opts: Options | None = None) -> lis
                 computed, verdict, why = f.computed, f.verdict, f.explanation
             records[c.id] = _record(c, **base, computed=computed, verdict=verdict, explanation=why)
         tick()
-    return [records[c.id] for c in cat.claims]
+    extra = derived.formula_groups(cat, records)
+    coverage = None
+    if page is not None:
+        found, coverage = derived.page_findings(page, cat, records, located, announced)
+        extra += found
+    return Result([records[c.id] for c in cat.claims] + extra, coverage)
 
 
-def summary(records: list[dict]) -> dict:
-    return {v: sum(r["verdict"] == v for r in records) for v in VERDICTS}
+def run(cat: C.Catalogue, page: Page | None, opts: Options | None = None) -> list[dict]:
+    """The records of :func:`audit`."""
+    return audit(cat, page, opts).records
 
 
 def failing(records: list[dict], fail_on=FAILING) -> list[dict]:
     return [r for r in records if r["verdict"] in fail_on]
-
-
-def table(records: list[dict]) -> str:
-    """A plain-text table of every claim that is not confirmed, and the count of those that are."""
-    rows = [r for r in records if r["verdict"] != "confirmed"]
-    lines = []
-    width = max((len(r["id"]) for r in rows), default=10)
-    for r in rows:
-        printed = r["printed"] if r["printed"] is not None else "—"
-        lines.append(f"{r['verdict']:15s} {r['id']:{width}s}  printed {printed}  |  {r['explanation']}")
-    s = summary(records)
-    lines.append(f"{s['confirmed']} confirmed; " + ", ".join(f"{s[v]} {v}" for v in VERDICTS
-                                                               if v != "confirmed" and s[v]))
-    return "\n".join(lines)
-

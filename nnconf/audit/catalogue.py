@@ -1,31 +1,31 @@
 """Loading and validating the claims catalogue (``claims.toml``).
 
-Every problem is reported as ``FILE:LINE: what is wrong`` (the line of the entry's
-``[[claim]]`` or ``[[example]]`` header, or TOML's own line for a syntax error); nothing is
-half-loaded.
+The parsed document is checked against a schema (``schema.py``): only ``[[claim]]``,
+``[[example]]`` and ``[[exempt]]`` tables, known fields of the right types, a non-empty
+catalogue, computable values, known prose tests with valid arguments, known formula
+quantities whose transcriptions evaluate. Every problem is one ``FILE:LINE: what is wrong``
+(the line of the offending key, else of the entry's header, from ``tomlpos``; TOML's own line
+for a syntax error); nothing is half-loaded.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import examples as E
+from . import schema as S
+from . import tomlpos
+from .carry import MAX_CARRIED, REF
+from .template import TemplateError, compile_template
 
 DEFAULT = Path(__file__).with_name("claims.toml")
 SCHEMA = "nnconf.claims/1"
-KINDS = ("number", "prose", "listing", "curve")
-VALUE = re.compile(r"^([\w.]+):(\w+)((?:\[\d+\])*)$")
-REF = re.compile(r"\{([\w.@\-]+)\}")
-
-_CLAIM_KEYS = {"id", "section", "kind", "what", "printed", "locate", "value", "slip", "announced",
-               "precision", "test", "args", "evidence", "listing", "epoch", "quantity",
-               "produces", "expected_block", "exercise"}
-_EXAMPLE_KEYS = {"id", "section", "compute", "inputs"}
-_REQUIRED = {"number": ("locate", "value"), "prose": (), "listing": ("listing",),
-             "curve": ("locate", "epoch", "quantity")}
+KINDS = S.KINDS
+VALUE = S.VALUE
 
 
 class CatalogueError(Exception):
@@ -37,6 +37,15 @@ class Example:
     id: str
     compute: str
     inputs: dict
+    line: int
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Exempt:
+    section: str
+    numbers: tuple
+    reason: str
     line: int
 
 
@@ -51,7 +60,7 @@ class Claim:
     locate: str | None = None
     value: str | None = None
     slip: str | None = None
-    announced: bool = False
+    announced: str | None = None
     precision: int | None = None
     test: str | None = None
     args: dict = field(default_factory=dict)
@@ -61,10 +70,11 @@ class Claim:
     quantity: str | None = None
     produces: dict = field(default_factory=dict)
     expected_block: bool = False
+    sympy: tuple = ()
     exercise: str | None = None  # a listing claim that calls what the listing defines (exercises.py)
 
     def refs(self) -> list[str]:
-        return REF.findall(self.slip or "")
+        return list(dict.fromkeys(REF.findall(self.slip or "")))
 
 
 @dataclass
@@ -72,13 +82,35 @@ class Catalogue:
     path: str
     examples: dict[str, Example]
     claims: list[Claim]
+    exempt: list[Exempt] = field(default_factory=list)
 
     def by_id(self) -> dict[str, Claim]:
         return {c.id: c for c in self.claims}
 
 
-def _header_lines(text: str, header: str) -> list[int]:
-    return [i + 1 for i, line in enumerate(text.splitlines()) if line.strip() == header]
+def _entries(text: str, doc: dict, fail) -> dict[str, list]:
+    """``{table name: [(raw entry, tomlpos.Entry)]}``, refusing anything but arrays of tables."""
+    stmts = tomlpos.statements(text)
+    top = stmts[0]
+    for key, line in top.keys.items():
+        if key in S.TABLES:
+            fail(line, f"{key} = …: write each {key} as its own [[{key}]] table, not as an inline array")
+        if key != "schema":
+            fail(line, f"unknown top-level key {key!r} (known: schema, and [[claim]], [[example]], "
+                       f"[[exempt]] tables)")
+    out: dict[str, list] = {k: [] for k in S.TABLES}
+    for e in stmts[1:]:
+        if e.name not in S.TABLES or not e.array:
+            fail(e.line, f"[{'[' if e.array else ''}{e.name}{']' if e.array else ''}]: only [[claim]], "
+                         f"[[example]] and [[exempt]] tables are allowed (write sub-tables inline)")
+        out[e.name].append(e)
+    result = {}
+    for name, entries in out.items():
+        raws = doc.get(name, [])
+        if len(raws) != len(entries):  # cannot happen for a document tomllib accepted
+            fail(1, f"{len(raws)} [[{name}]] entries parsed but {len(entries)} headers found")
+        result[name] = list(zip(raws, entries, strict=True))
+    return result
 
 
 def load(path=None) -> Catalogue:
@@ -99,85 +131,154 @@ def load(path=None) -> Catalogue:
 
     if doc.get("schema") != SCHEMA:
         fail(1, f"schema must be {SCHEMA!r}, found {doc.get('schema')!r}")
-    ex_lines = _header_lines(text, "[[example]]")
-    examples = {}
-    for raw, line in zip(doc.get("example", []), ex_lines, strict=False):
-        unknown = set(raw) - _EXAMPLE_KEYS
-        if unknown:
-            fail(line, f"example {raw.get('id', '?')!r}: unknown field(s) {sorted(unknown)}")
-        for key in ("id", "compute", "inputs"):
-            if key not in raw:
-                fail(line, f"example {raw.get('id', '?')!r}: missing field {key!r}")
+    tables = _entries(text, doc, fail)
+    for name, pairs in tables.items():
+        for raw, entry in pairs:
+            problem = S.check_table(name, raw)
+            if problem:
+                key, msg = problem
+                fail(entry.keys.get(key, entry.line) if key else entry.line, msg)
+    if not tables["claim"]:
+        fail(1, "the catalogue has no [[claim]] entries")
+
+    examples, input_lines = {}, {}
+    for raw, entry in tables["example"]:
+        input_lines[raw["id"]] = entry.keys.get("inputs", entry.line)
         if raw["compute"] not in E.COMPUTE:
-            fail(line, f"example {raw['id']!r}: unknown computation {raw['compute']!r} "
-                       f"(known: {', '.join(sorted(E.COMPUTE))})")
+            fail(entry.keys["compute"], f"example {raw['id']!r}: unknown computation {raw['compute']!r} "
+                                        f"(known: {', '.join(sorted(E.COMPUTE))})")
         if raw["id"] in examples:
-            fail(line, f"example id {raw['id']!r} appears twice")
-        examples[raw["id"]] = Example(raw["id"], raw["compute"], raw["inputs"], line)
-
-    from . import prose  # the tests' names are checked here, not at audit time
-
-    claims, seen = [], set()
-    cl_lines = _header_lines(text, "[[claim]]")
-    for raw, line in zip(doc.get("claim", []), cl_lines, strict=False):
-        cid = raw.get("id", "?")
-        unknown = set(raw) - _CLAIM_KEYS
-        if unknown:
-            fail(line, f"claim {cid!r}: unknown field(s) {sorted(unknown)}")
-        for key in ("id", "section", "kind", "what"):
-            if key not in raw:
-                fail(line, f"claim {cid!r}: missing field {key!r}")
-        if raw["kind"] not in KINDS:
-            fail(line, f"claim {cid!r}: kind must be one of {KINDS}, found {raw['kind']!r}")
-        for key in _REQUIRED[raw["kind"]]:
-            if key not in raw:
-                fail(line, f"claim {cid!r}: a {raw['kind']} claim needs {key!r}")
-        if raw["kind"] == "prose" and not (raw.get("test") or raw.get("evidence")):
-            fail(line, f"claim {cid!r}: a prose claim needs 'test' or 'evidence'")
-        if raw.get("test") and raw["test"] not in prose.TESTS:
-            fail(line, f"claim {cid!r}: unknown test {raw['test']!r}")
-        if raw.get("exercise"):
-            from .exercises import EXERCISES
-            if raw["kind"] != "listing" or raw["exercise"] not in EXERCISES:
-                fail(line, f"claim {cid!r}: exercise {raw['exercise']!r} must be one of "
-                           f"{', '.join(sorted(EXERCISES))}, on a listing claim")
-        if cid in seen:
-            fail(line, f"claim id {cid!r} appears twice")
-        seen.add(cid)
-        if "value" in raw:
-            m = VALUE.match(raw["value"])
-            if not m or m.group(1) not in examples:
-                fail(line, f"claim {cid!r}: value {raw['value']!r} must be 'example:quantity[i]' "
-                           f"with a known example")
-        if "locate" in raw and "{}" not in raw["locate"]:
-            fail(line, f"claim {cid!r}: locate {raw['locate']!r} has no {{}} for the printed value")
-        if raw.get("kind") == "number" and not raw.get("announced") and "printed" not in raw:
-            fail(line, f"claim {cid!r}: a number claim records its 'printed' text "
-                       f"(or is 'announced' and may be missing)")
-        kw = {k: v for k, v in raw.items() if k in _CLAIM_KEYS}
-        kw["evidence"] = tuple(kw.get("evidence", ()))
-        claims.append(Claim(line=line, **kw))
-    ids = {c.id for c in claims}
-    for c in claims:
-        for ref in c.refs():
-            if ref not in ids:
-                fail(c.line, f"claim {c.id!r}: slip refers to unknown claim {{{ref}}}")
-    cat = Catalogue(str(path), examples, claims)
+            fail(entry.line, f"example id {raw['id']!r} appears twice")
+        examples[raw["id"]] = Example(raw["id"], raw["compute"], raw["inputs"], entry.line, raw.get("section"))
+    exempt = [Exempt(raw["section"], tuple(raw["numbers"]), raw["reason"], entry.line)
+              for raw, entry in tables["exempt"]]
+    claims = [_claim(raw, entry, examples, fail) for raw, entry in tables["claim"]]
+    _check_ids_and_refs(claims, tables["claim"], fail)
+    cat = Catalogue(str(path), examples, claims, exempt)
     cache: dict = {}
-    for c in claims:  # every value must exist: compute once and look it up
+    for ex in examples.values():
+        try:
+            computed(cat, ex.id, cache)
+        except Exception as exc:  # noqa: BLE001 (any failure of the computation is the entry's)
+            fail(input_lines[ex.id], f"example {ex.id!r}: the reference cannot compute it from these inputs "
+                          f"({type(exc).__name__}: {exc})")
+    for c, (_, entry) in zip(claims, tables["claim"], strict=True):
         if c.value:
             try:
                 value_of(cat, c.value, cache)
-            except (KeyError, IndexError) as exc:
-                fail(c.line, f"claim {c.id!r}: value {c.value!r} not computed by the reference ({exc})")
+            except (KeyError, IndexError, TypeError) as exc:
+                fail(entry.keys.get("value", c.line),
+                     f"claim {c.id!r}: value {c.value!r} not computed by the reference ({exc})")
         if c.exercise:
             from .exercises import EXERCISES
             try:
                 EXERCISES[c.exercise].inputs(cat, c.args)
             except (KeyError, IndexError, TypeError) as exc:
-                fail(c.line, f"claim {c.id!r}: exercise {c.exercise!r} cannot take its inputs from "
-                             f"args {c.args} (missing {exc})")
+                fail(entry.keys.get("args", c.line), f"claim {c.id!r}: exercise {c.exercise!r} cannot take "
+                                                     f"its inputs from args {c.args} (missing {exc})")
     return cat
+
+
+def _claim(raw: dict, entry, examples: dict, fail) -> Claim:
+    from . import formulas, prose  # the names are checked here, not at audit time
+
+    cid, at = raw["id"], entry.keys.get
+    if "value" in raw and VALUE.match(raw["value"]).group(1) not in examples:
+        fail(at("value"), f"claim {cid!r}: value {raw['value']!r} names no known example")
+    if raw.get("test"):
+        if raw["test"] not in prose.TESTS:
+            fail(at("test"), f"claim {cid!r}: unknown test {raw['test']!r}")
+        problem = _bad_args(prose.TESTS[raw["test"]], raw.get("args", {}))
+        if problem:
+            fail(at("args", entry.line), f"claim {cid!r}: {problem}")
+    for key in ("locate", "announced"):
+        if key in raw:
+            try:
+                compile_template(raw[key].replace("{formula}", raw.get("printed", "")),
+                                 need_value=raw["kind"] in ("number", "curve") and key == "locate")
+            except TemplateError as exc:
+                fail(at(key), f"claim {cid!r}: {exc}")
+    if raw.get("exercise"):
+        from .exercises import EXERCISES
+        if raw["kind"] != "listing" or raw["exercise"] not in EXERCISES:
+            fail(at("exercise"), f"claim {cid!r}: exercise {raw['exercise']!r} must be one of "
+                                 f"{', '.join(sorted(EXERCISES))}, on a listing claim")
+    if raw["kind"] == "formula":
+        if raw["quantity"] not in formulas.QUANTITIES:
+            fail(at("quantity"), f"claim {cid!r}: unknown quantity {raw['quantity']!r} "
+                                 f"(known: {', '.join(sorted(formulas.QUANTITIES))})")
+        problem = formulas.check(raw)
+        if problem:
+            fail(at("sympy", entry.line), f"claim {cid!r}: {problem}")
+    kw = dict(raw)
+    kw["evidence"] = tuple(kw.get("evidence", ()))
+    sym = kw.get("sympy", ())
+    kw["sympy"] = (sym,) if isinstance(sym, str) else tuple(sym)
+    return Claim(line=entry.line, **kw)
+
+
+def _bad_args(fn, args: dict) -> str | None:
+    """Why ``fn(ctx, **args)`` cannot be called with these arguments (types from annotations)."""
+    sig = inspect.signature(fn)
+    try:
+        sig.bind(None, **args)
+    except TypeError as exc:
+        return f"args {args} do not fit {fn.__name__}{sig}: {exc}"
+    for name, v in args.items():
+        want = sig.parameters[name].annotation
+        ok = {"str": isinstance(v, str), "int": isinstance(v, int) and not isinstance(v, bool),
+              "float": isinstance(v, int | float) and not isinstance(v, bool)}.get(str(want), True)
+        if not ok:
+            return f"argument {name!r} of {fn.__name__} must be {want}, found {v!r}"
+    return None
+
+
+def _check_ids_and_refs(claims: list[Claim], pairs: list, fail) -> None:
+    seen = set()
+    for c in claims:
+        if c.id in seen:
+            fail(c.line, f"claim id {c.id!r} appears twice")
+        seen.add(c.id)
+    by_id = {c.id: c for c in claims}
+    for c, (_, entry) in zip(claims, pairs, strict=True):
+        for ref in c.refs():
+            if ref not in by_id:
+                fail(entry.keys.get("slip", c.line), f"claim {c.id!r}: slip refers to unknown claim {{{ref}}}")
+        if len(c.refs()) > MAX_CARRIED:
+            fail(entry.keys.get("slip", c.line), f"claim {c.id!r}: slip names {len(c.refs())} claims, "
+                                                 f"at most {MAX_CARRIED}")
+    state: dict[str, int] = {}
+
+    def visit(cid, trail):
+        if state.get(cid) == 2:
+            return
+        if state.get(cid) == 1:
+            fail(by_id[cid].line, f"claim {cid!r}: slip expressions refer to each other in a cycle "
+                                  f"({' -> '.join(trail + [cid])})")
+        state[cid] = 1
+        for ref in by_id[cid].refs():
+            visit(ref, trail + [cid])
+        state[cid] = 2
+
+    for c in claims:
+        visit(c.id, [])
+
+
+def dependency_order(cat: Catalogue) -> list[Claim]:
+    """The claims with every slip's referents before it (catalogue order otherwise)."""
+    by_id, done, out = cat.by_id(), set(), []
+
+    def visit(c):
+        if c.id in done:
+            return
+        done.add(c.id)
+        for ref in c.refs():
+            visit(by_id[ref])
+        out.append(c)
+
+    for c in cat.claims:
+        visit(c)
+    return out
 
 
 def computed(cat: Catalogue, example_id: str, cache: dict) -> dict:

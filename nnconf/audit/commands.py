@@ -12,7 +12,8 @@ from pathlib import Path
 from nnconf import sandbox
 from nnconf.options import directory, file, integer, positive_float
 
-from . import audit, catalogue, listing_claims, tables
+from . import audit, catalogue, listing_claims, mnist_results, tables
+from .formats import FORMATS
 from .page import Page
 from .verdicts import FAILING, VERDICTS
 
@@ -34,7 +35,7 @@ def _sha(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def audit_section(args, cat, page, records, opts) -> dict:
+def audit_section(args, cat, page, records, opts, coverage=None) -> dict:
     return {
         "page": str(args.page) if args.page else None,
         "page_sha256": _sha(args.page) if args.page else None,
@@ -43,6 +44,7 @@ def audit_section(args, cat, page, records, opts) -> dict:
         "catalogue": _shown(cat.path), "catalogue_sha256": _sha(cat.path),
         **listing_claims.section(records, opts),
         "mnist": opts.mnist_note or None,
+        "coverage": coverage,
     }
 
 
@@ -72,7 +74,8 @@ def add_listing_arguments(parser, os_environ) -> None:
     mode.add_argument("--unsafe-listings", action="store_true",
                       help="run them WITHOUT a sandbox (they get the network and your files; the "
                            "limits, timeout and environment allow-list still apply); the report says so")
-    mode.add_argument("--run-listings", action="store_true", help="(the default; kept for old command lines)")
+    mode.add_argument("--run-listings", action="store_true",
+                      help="run them where they do not run by default (audit --fix, the pre-commit hook)")
     g.add_argument("--bwrap", default=os_environ.get(sandbox.BWRAP_ENV), metavar="PATH",
                    help=f"the bubblewrap executable (default: ${sandbox.BWRAP_ENV}, else bwrap on PATH)")
     g.add_argument("--listing-timeout", type=positive_float, default=None, metavar="S",
@@ -109,13 +112,46 @@ def parse_fail_on(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def results_path(args) -> str | None:
+    """``--results`` as given; by default the out-dir's report (not the current directory's)."""
+    results = getattr(args, "results", None)
+    if results is None:
+        out = getattr(args, "out_dir", None)
+        return str(Path(out) / "conformance.json") if out else None
+    return results or None
+
+
+def existing_report(out_dir) -> dict | None:
+    """The report already in ``out_dir`` that the claims section goes into (None if there is
+    none). One of another schema, or unreadable, is refused rather than replaced: its checks
+    would be lost."""
+    from nnconf import report
+    existing = Path(out_dir) / "conformance.json"
+    if not existing.is_file():
+        return None
+    try:
+        doc = json.loads(existing.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ValueError(f"--out-dir {out_dir}: {existing} is not readable JSON ({exc}); refusing to "
+                         f"replace it (move it away or choose another --out-dir)") from None
+    schema = doc.get("schema") if isinstance(doc, dict) else None
+    if schema != report.SCHEMA:
+        raise ValueError(f"--out-dir {out_dir}: {existing} has schema {schema!r}, not {report.SCHEMA!r}; "
+                         f"refusing to replace it and drop its checks (move it away or choose another "
+                         f"--out-dir)")
+    return doc
+
+
 def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = None,
               listings: sandbox.Settings | None = None) -> tuple[dict, list[dict]]:
     cat = catalogue.load(args.claims)
     page = _page(args)
+    results = results_path(args)
+    if results:
+        mnist_results.read(results)  # another shape: one error line now, before any work
     settings = listings or listing_settings(args)
     opts = audit.Options(run_listings=settings.mode != "off", listing_timeout=settings.limits.timeout_s,
-                         listings=settings, mnist_dir=args.mnist_dir, results=args.results, train=args.train,
+                         listings=settings, mnist_dir=args.mnist_dir, results=results, train=args.train,
                          mnist_section=mnist_section, checks=checks)
     bar = None
     if not args.no_progress:
@@ -124,11 +160,11 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
                    dynamic_ncols=True, leave=False)
         opts.progress = bar.update
     try:
-        records = audit.run(cat, page, opts)
+        result = audit.audit(cat, page, opts)
     finally:
         if bar is not None:
             bar.close()
-    return audit_section(args, cat, page, records, opts), records
+    return audit_section(args, cat, page, result.records, opts, result.coverage), result.records
 
 
 def cmd_audit(args) -> int:
@@ -138,32 +174,40 @@ def cmd_audit(args) -> int:
     from nnconf.output import OutputSet
     fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
     args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
-    # checked before the work: the page, the catalogue, the output directory (and its lock)
+    if args.fix or args.diff or args.in_place or args.out is not None:
+        from . import rewrite
+        args.fix = True
+        if not (args.run_listings or args.unsafe_listings):
+            args.no_listings = True  # a fix changes printed numbers; running the page's code is asked for
+        rewrite.check_destination(args)
+        _page(args)
+        return rewrite.run(args, fail_on, run_audit, results=results_path(args))
+    # checked before the work: the page, the catalogue, the --results document, the output
+    # directory (a report of another schema there is refused, not replaced) and its lock
     _page(args)
     catalogue.load(args.claims)
+    if results_path(args):
+        mnist_results.read(results_path(args))
+    existing = None if args.no_write else existing_report(args.out_dir)
     writer = nullcontext() if args.no_write else OutputSet(args.out_dir, wait=args.wait,
                                                            command="nnconf audit")
     with writer as staged:
-        code = _audit_into(args, fail_on, staged, provenance, report)
+        code = _audit_into(args, fail_on, staged, provenance, report, existing)
     return code
 
 
-def _audit_into(args, fail_on, staged, provenance, report) -> int:
+def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
+    from . import formats, junit
     section, records = run_audit(args)
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
-    print(audit.table(records))
-    print("listings: " + listing_claims.summary_line(section))
+    sys.stdout.write(formats.render(args.format, records, page=args.page, catalogue=section["catalogue"],
+                                    fail_on=fail_on, coverage=section.get("coverage")))
+    print("listings: " + listing_claims.summary_line(section), file=sys.stdout if args.format == "text" else sys.stderr)
     if staged is not None:
-        out = Path(args.out_dir)
-        existing = out / "conformance.json"
-        results = None
-        if existing.is_file():
-            try:
-                results = json.loads(existing.read_text(encoding="utf-8"))
-            except ValueError:
-                results = None  # unreadable: start a fresh document (the old one is replaced atomically)
-        if not results or results.get("schema") != report.SCHEMA:
+        junit.write(staged.path("junit-claims.xml"), records, page=args.page, catalogue=section["catalogue"],
+                    fail_on=fail_on)
+        if not results:
             results = {"schema": report.SCHEMA,
                        "provenance": provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]),
                        "summary": {s: 0 for s in report.STATUSES}, "checks": []}
@@ -172,20 +216,29 @@ def _audit_into(args, fail_on, staged, provenance, report) -> int:
         results["audit"] = section
         report.write(results, staged.dir)
         paths = staged.commit()
-        print("wrote " + ", ".join(str(p) for p in paths))
+        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stdout if args.format == "text" else sys.stderr)
     bad = audit.failing(records, fail_on)
     return 1 if bad else 0
 
 
 def cmd_tables(args) -> int:
     cat = catalogue.load(args.claims)
-    rows = tables.rows(cat, _page(args))
-    if args.example:
-        unknown = [e for e in args.example if e not in rows]
+    page = _page(args)
+    layout_name = args.layout or ("page" if page is not None and args.format != "csv" else "flat")
+    if layout_name == "page":
+        from . import layout
+        if page is None:
+            raise ValueError("--layout page needs the page (--page, $NNCONF_PAGE or [tool.nnconf] page)")
+        if args.format == "csv":
+            raise ValueError("--layout page writes Markdown or LaTeX; CSV is the flat list (--layout flat)")
+        unknown = [e for e in args.example or () if e not in cat.examples]
         if unknown:
-            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(rows)}")
-        rows = {e: rows[e] for e in args.example}
-    text = tables.render(rows, args.format)
+            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(cat.examples)}")
+        chosen = args.example or [e for e in cat.examples
+                                  if any(page.bodies(s) for s in layout.example_sections(cat, e))]
+        text = layout.render(layout.sections(cat, page, chosen), args.format)
+    else:
+        text = _flat(cat, page, args)
     if args.out:
         from nnconf.report import write_atomic
         write_atomic(Path(args.out), text)
@@ -195,16 +248,29 @@ def cmd_tables(args) -> int:
     return 0
 
 
+def _flat(cat, page, args) -> str:
+    rows = tables.rows(cat, page)
+    if args.example:
+        unknown = [e for e in args.example if e not in rows]
+        if unknown:
+            raise ValueError(f"--example: unknown worked example(s) {unknown}; known: {', '.join(rows)}")
+        rows = {e: rows[e] for e in args.example}
+    return tables.render(rows, args.format)
+
+
 def add_parsers(sub, os_environ) -> None:
     au = sub.add_parser(
         "audit", help="give every printed number and checkable claim of the page a verdict",
         description="Audit the page before publishing: each claim of the catalogue (printed "
                     "numbers of the worked examples, steps they announce, computable prose "
-                    "claims, the listings' claimed outputs, the MNIST expected output) is located "
-                    "on the page and judged by the reference: confirmed, rounding-slip, wrong, "
-                    "missing, false, not-reproduced, unverifiable or stale. Prints every claim "
-                    "that is not confirmed and writes the 'claims' section into the report. The "
-                    "page's listings run in a bubblewrap sandbox (--no-listings to skip them).",
+                    "claims, the listings' claimed outputs, the MNIST expected output, the displayed "
+                    "formulas) is located on the page and judged by the reference or SymPy: "
+                    "confirmed, rounding-slip, wrong, missing, false, not-reproduced, unverifiable "
+                    "or stale. Every printed link of arithmetic is checked (inconsistent) and every "
+                    "printed number no claim judges is reported (unchecked). Prints each finding as "
+                    "PAGE:LINE: verdict id: explanation, the page's coverage, and writes the "
+                    "'claims' section into the report. The page's listings run in a bubblewrap "
+                    "sandbox (--no-listings to skip them).",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
                "catalogue, bad usage.")
     au.add_argument("--page", type=file, default=None,
@@ -215,10 +281,10 @@ def add_parsers(sub, os_environ) -> None:
     au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
-    au.add_argument("--results", default="reports/conformance.json",
+    au.add_argument("--results", default=None,
                     help="a report whose MNIST run to reuse for the expected-output verdicts when it "
-                         "has the page's configuration and the canonical data checksums "
-                         "(default: reports/conformance.json)")
+                         "has the page's configuration and the canonical data checksums (default: "
+                         "OUT_DIR/conformance.json; '' for none). JSON of another shape is an error")
     au.add_argument("--train", action="store_true",
                     help="run the MNIST seed sweep (5 seeds × 20 epochs) when no report can be reused")
     au.add_argument("--fail-on", default=None,
@@ -230,6 +296,24 @@ def add_parsers(sub, os_environ) -> None:
     au.add_argument("--wait", action="store_true",
                     help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
+    au.add_argument("--format", choices=FORMATS, default="text",
+                    help="how findings are printed: 'text' (PAGE:LINE: verdict id: explanation), 'json', "
+                         "'github' (workflow commands: ::error for verdicts in --fail-on, ::warning for the "
+                         "others, with file and line) or 'sarif' (SARIF 2.1.0, for code scanning)")
+    fx = au.add_argument_group(
+        "fixing the page", "--fix writes a corrected copy: every wrong or rounding-slip number (and the numbers "
+                           "carried from it) rounded correctly at its printed precision where it is printed, every "
+                           "announced but missing step inserted in the style of its neighbours; each change listed "
+                           "with its claim id; prose claims listed for a human. The fixed text is audited again "
+                           "and the exit code is that audit's gate. No report is written.")
+    fx.add_argument("--fix", action="store_true", help="correct the page (with --out FILE, --in-place or --diff)")
+    fx.add_argument("--out", default=None, metavar="FILE",
+                    help="write the corrected page to FILE (atomically; implies --fix)")
+    fx.add_argument("--in-place", action="store_true",
+                    help="overwrite the page itself (atomically, keeping its permissions; implies --fix)")
+    fx.add_argument("--diff", action="store_true",
+                    help="print the corrections as a unified diff instead of writing (implies --fix; the list of "
+                         "changes goes to standard error)")
     add_listing_arguments(au, os_environ)
     au.set_defaults(func=cmd_audit)
 
@@ -237,8 +321,15 @@ def add_parsers(sub, os_environ) -> None:
         "tables", help="regenerate the worked examples' tables from the reference",
         description="Every worked example's step values computed by the reference at the page's "
                     "printed precision, including the steps the page announces but does not "
-                    "show, as Markdown (default), LaTeX or CSV.")
+                    "show. With the page (the default when one is configured): each example's section "
+                    "in the page's own layout (its tables' columns as printed, its step lists as step "
+                    "lists) with the computed values, ready to replace the section wholesale, as "
+                    "Markdown (default) or LaTeX. --layout flat: one quantity/value list per example, "
+                    "as Markdown, LaTeX or CSV.")
     tb.add_argument("--format", choices=["md", "latex", "csv"], default="md")
+    tb.add_argument("--layout", choices=["page", "flat"], default=None,
+                    help="'page': the example's section as the page lays it out (default with a page); "
+                         "'flat': a quantity/value list (default without a page, and for CSV)")
     tb.add_argument("--page", type=file, default=None,
                     help="read the printed precision from this page (default: $NNCONF_PAGE, else the "
                          "catalogue's recorded text)")

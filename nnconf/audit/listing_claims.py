@@ -18,10 +18,9 @@ import numpy as np
 
 from nnconf import sandbox
 
+from . import carry, exercises, listings
 from . import catalogue as C
-from . import exercises, listings
 from .page import numbers
-from .verdicts import judge_number
 
 
 def settings(opts) -> sandbox.Settings:
@@ -91,8 +90,8 @@ def judge(ctx, claim: C.Claim, page, printed: str | None) -> dict:
     rec = {}
     if claim.value:
         value = C.value_of(ctx.cat, claim.value, ctx.cache)
-        verdict, why = judge_number(printed, value)
-        rec = {"computed": _shown(value), "verdict": verdict, "explanation": f"by the reference: {why}"}
+        v = carry.judge(printed, value)
+        rec = {"computed": _shown(value), "verdict": v.verdict, "explanation": f"by the reference: {v.explanation}"}
     s = settings(ctx.opts)
     if s.mode == "off":
         return _not_run(rec, "listings are off (--no-listings)")

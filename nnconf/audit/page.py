@@ -1,29 +1,26 @@
-"""Reading a Markdown page: its sections (headings carrying a `` `[id]` ``), the printed numbers
-a claim locates by a short context template, and its fenced Python listings.
+"""Reading a Markdown page: its sections (headings carrying a `` `[id]` ``), its fenced code,
+the text a claim locates by a short context template (``template.py``), and its Python
+listings.
 
-A locate template is literal text with three kinds of holes:
-
-- ``{}``  the printed value: a number (``0.119``, ``−0.45``, ``55.6``), a vector
-  (``[0.556, 0.444]``) or a matrix (``[[0.685, −0.159], [0.015, 0.459]]``);
-- ``{expr}`` a printed arithmetic expression, shown in explanations;
-- ``…`` any text within one line and one table cell, without an ``=``;
-- ``⋯`` any text within one table cell, ``=`` included, across line breaks but not across a
-  blank line.
-
+Reading is one pass over the lines, and locating is a binary search per template piece, so a
+page of any size and shape reads in time proportional to its length (``benchmarks/page_read.py``).
 The page writes minus as U+2212; both it and ``-`` are read as minus.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$", re.M)
+from .template import NUMBER, Index, Template, TemplateError, compile_template
+
 SECTION_ID = re.compile(r"`\[([\w.]+)\]`")
-NUMBER = r"[−-]?\d+(?:\.\d+)?"
-VALUE = rf"\[\[[^\n]*?\]\]|\[[^\[\]\n]*\]|{NUMBER}"
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.M | re.S)
+HEADING = re.compile(r"(#{1,6})[ \t]")
+
+__all__ = ["Page", "PageError", "Section", "Located", "Listing", "numbers", "shape", "NUMBER",
+           "TemplateError", "compile_template"]
 
 
 class PageError(Exception):
@@ -37,12 +34,26 @@ class Section:
     start: int  # character offsets of the section's body in the page
     end: int
     line: int  # 1-based line of the heading
+    head: int  # character offset of the heading line
 
 
 @dataclass(frozen=True)
 class Located:
-    printed: str
+    printed: str | None  # the {} hole's text (None for a template without one)
     expression: str | None
+    line: int  # the line of the printed value (or of the match when there is none)
+    start: int  # the whole match
+    end: int
+    value: tuple[int, int] | None = None
+    expr: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Fence:
+    lang: str
+    start: int  # offset of the opening ``` line
+    end: int  # offset just after the closing ``` line (or the end of the page)
+    code: str
     line: int
 
 
@@ -57,17 +68,36 @@ class Listing:
 class Page:
     def __init__(self, text: str, path: str = "<page>"):
         self.text, self.path = text, path
-        fences = [(m.start(), m.end()) for m in FENCE.finditer(text)]
-        heads = [h for h in HEADING.finditer(text)
-                 if not any(a < h.start() < b for a, b in fences)]  # '# comment' in code is no heading
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.fences: list[Fence] = []
         self.sections: list[Section] = []
-        for i, h in enumerate(heads):
-            m = SECTION_ID.search(h.group(2))
+        heads = []  # (offset, line, title)
+        fence_open = None
+        for i, start in enumerate(self.line_starts):
+            end = self.line_starts[i + 1] if i + 1 < len(self.line_starts) else len(text)
+            line = text[start:end]
+            if line.startswith("```"):
+                if fence_open is None:
+                    fence_open = (start, i + 1, line[3:].split(None, 1)[0] if line[3:].strip() else "")
+                else:
+                    o, ln, lang = fence_open
+                    code_start = self.line_starts[ln] if ln < len(self.line_starts) else len(text)
+                    self.fences.append(Fence(re.sub(r"\W.*", "", lang), o, end, text[code_start:start], ln))
+                    fence_open = None
+                continue
+            if fence_open is None and HEADING.match(line):
+                heads.append((start, end, i + 1, line.lstrip("#").strip()))
+        self.headings = [h[0] for h in heads]  # offsets of every heading line outside code
+        self._units = None  # the text's units (units.py), computed on first use
+        for k, (start, end, ln, title) in enumerate(heads):
+            m = SECTION_ID.search(title)
             if not m:
                 continue
-            end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-            self.sections.append(Section(m.group(1), h.group(2), h.end(), end,
-                                         text.count("\n", 0, h.start()) + 1))
+            stop = heads[k + 1][0] if k + 1 < len(heads) else len(text)
+            body = end if end <= stop else stop
+            self.sections.append(Section(m.group(1), title, body, stop, ln, start))
+        self._templates: dict[tuple[str, bool], Template] = {}
+        self._indexes: dict[tuple[int, int], Index] = {}
 
     @classmethod
     def read(cls, path) -> Page:
@@ -76,53 +106,56 @@ class Page:
         except (OSError, UnicodeDecodeError) as exc:
             raise PageError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
 
+    # ------------------------------------------------------------------ positions
+    def line_of(self, pos: int) -> int:
+        """The 1-based line of character offset ``pos``."""
+        return bisect_right(self.line_starts, pos)
+
     def section_ids(self) -> list[str]:
         return [s.id for s in self.sections]
 
     def bodies(self, section: str) -> list[Section]:
         return [s for s in self.sections if s.id == section]
 
-    def locate(self, section: str, template: str) -> Located | None:
-        """The first match of ``template`` in the section(s) with this id, or None."""
-        pattern = compile_template(template)
+    def in_code(self) -> list[tuple[int, int]]:
+        return [(f.start, f.end) for f in self.fences]
+
+    # ------------------------------------------------------------------ locating
+    def _template(self, template: str, need_value: bool) -> Template:
+        key = (template, need_value)
+        if key not in self._templates:
+            self._templates[key] = compile_template(template, need_value=need_value)
+        return self._templates[key]
+
+    def _index(self, start: int, end: int) -> Index:
+        if (start, end) not in self._indexes:
+            self._indexes[(start, end)] = Index(self.text, start, end)
+        return self._indexes[(start, end)]
+
+    def locate(self, section: str, template: str, *, need_value: bool = True,
+               with_heading: bool = False) -> Located | None:
+        """The first match of ``template`` in the section(s) with this id, or None.
+        ``with_heading``: the heading line is searched too (an announcement such as
+        "Adam Optimizer (3 Steps)")."""
+        t = self._template(template, need_value)
         for sec in self.bodies(section):
-            m = pattern.search(self.text, sec.start, sec.end)
-            if m:
-                expr = m.groupdict().get("expr")
-                return Located(m.group("v"), expr.strip() if expr else None,
-                               self.text.count("\n", 0, m.start("v")) + 1)
+            m = self._index(sec.head if with_heading else sec.start, sec.end).search(t)
+            if m is None:
+                continue
+            printed = self.text[m.value[0]:m.value[1]] if m.value else None
+            expr = self.text[m.expr[0]:m.expr[1]].strip() if m.expr else None
+            return Located(printed, expr, self.line_of(m.value[0] if m.value else m.start),
+                           m.start, m.end, m.value, m.expr)
         return None
 
     def listings(self, section: str) -> list[Listing]:
         """The fenced ``python`` blocks in the section(s) with this id."""
         out = []
         for sec in self.bodies(section):
-            body = self.text[sec.start:sec.end]
-            for m in FENCE.finditer(body):
-                if m.group(1) == "python":
-                    out.append(Listing(section, m.group(2),
-                                       self.text.count("\n", 0, sec.start + m.start()) + 1,
-                                       body[m.end():]))
+            for f in self.fences:
+                if sec.start <= f.start < sec.end and f.lang == "python":
+                    out.append(Listing(section, f.code, f.line, self.text[f.end:sec.end]))
         return out
-
-
-def compile_template(template: str) -> re.Pattern:
-    parts = re.split(r"(\{\}|\{expr\}|…|⋯)", template)
-    out = []
-    for p in parts:
-        if p == "{}":
-            out.append(f"(?P<v>{VALUE})")
-        elif p == "{expr}":
-            out.append(r"(?P<expr>[^=|\n]+?)")
-        elif p == "…":
-            out.append(r"[^|=\n]*?")
-        elif p == "⋯":
-            out.append(r"(?:[^|\n]|\n(?![ \t]*\n))*?")
-        else:
-            out.append(re.escape(p))
-    if "{}" not in parts:
-        raise ValueError(f"locate template {template!r} has no {{}} hole for the printed value")
-    return re.compile("".join(out))
 
 
 def numbers(text: str) -> list[str]:

@@ -35,6 +35,6 @@ CHECKS = [
               "activations.gelu_grad", "losses.binary_cross_entropy_with_logits",
               "losses.binary_cross_entropy_with_logits_grad", "activations.relu", "activations.leaky_relu",
               "activations.softmax", "losses.softmax_cross_entropy", "losses.softmax_cross_entropy_grad",
-              "losses.mse", "losses.mse_grad", "optim.adam"),
+              "losses.mse", "losses.mse_grad", "optim.adam", "activations.softmax_jvp"),
              "the reference within 1 ULP of the most accurate framework on every drawn input, float64 and float32"),
 ]

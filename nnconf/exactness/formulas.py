@@ -61,6 +61,7 @@ EXACT = {
     "ce_logits_grad": lambda z0, z1, z2: _ce_grad0(z0, z1, z2),
     "mse": lambda p, y: (p - y) ** 2,
     "mse_grad": lambda p, y: 2 * (p - y),
+    "softmax_jvp": lambda z0, z1, z2, v0, v1, v2: _softmax_jvp0((z0, z1, z2), (v0, v1, v2)),
 }
 
 
@@ -69,6 +70,15 @@ def _ce_grad0(z0, z1, z2):
     (written without the cancellation of softmax₀ − 1)."""
     e = mpmath.exp(z1 - z0) + mpmath.exp(z2 - z0)
     return -e / (1 + e)
+
+
+def _softmax_jvp0(z, v):
+    """(J v)₀ = s₀(v₀ − ⟨s, v⟩) = s₀ Σ_{j≠0} sⱼ(v₀ − vⱼ), sⱼ = e^{zⱼ−m}/Σₖ e^{zₖ−m}, in the second
+    form: the first cancels even at 400 digits where 1 − s₀ is below 10⁻⁴⁰⁰ (logit gaps > 921)."""
+    m = max(z)
+    e = [mpmath.exp(a - m) for a in z]
+    s = [a / sum(e) for a in e]
+    return s[0] * sum(s[j] * (v[0] - v[j]) for j in range(1, len(z)))
 
 
 # softmax and the softmax cross-entropy take three logits (z₀, z₁, z₂), the true class is 0; each
@@ -92,6 +102,7 @@ def _ref():
         "ce_logits_grad": lambda *z: L.softmax_cross_entropy_grad(_stack(*z), _onehot0(z), reduction="sum")[:, 0],
         "mse": lambda p, y: L.mse(p, y, reduction="none"),
         "mse_grad": lambda p, y: L.mse_grad(p, y, reduction="sum"),
+        "softmax_jvp": lambda *zv: A.softmax_jvp(_stack(*zv[:3]), _stack(*zv[3:]), axis=1)[:, 0],
     }
 
 
@@ -130,6 +141,8 @@ def _torch():
             lambda v: F.cross_entropy(v, _zeros_long(z), reduction="sum"), t(_stack(*z))),
         "mse": lambda p, y: F.mse_loss(t(p), t(y), reduction="none").numpy(),
         "mse_grad": lambda p, y: _torch_grad0(lambda v: F.mse_loss(v, t(y), reduction="sum"), t(p)),
+        "softmax_jvp": lambda *zv: torch.func.jvp(lambda m: F.softmax(m, dim=1), (t(_stack(*zv[:3])),),
+                                                  (t(_stack(*zv[3:])),))[1][:, 0].numpy(),
     }
 
 
@@ -189,6 +202,9 @@ def _jax():
         "mse": val(optax.losses.squared_error),
         "mse_grad": lambda p, y: np.asarray(jax.jit(jax.grad(lambda a, b: jnp.sum(optax.losses.squared_error(a, b))))(
             jnp.asarray(p), jnp.asarray(y))),
+        "softmax_jvp": lambda *zv: np.asarray(jax.jit(
+            lambda m, t: jax.jvp(lambda a: jax.nn.softmax(a, axis=1), (m,), (t,))[1])(
+            jnp.asarray(_stack(*zv[:3])), jnp.asarray(_stack(*zv[3:]))))[:, 0],
     }
 
 
@@ -243,7 +259,9 @@ SECTIONS = {"sigmoid": "act.sigmoid", "sigmoid_grad": "act.sigmoid", "tanh": "ac
             "gelu": "act.gelu", "gelu_grad": "act.gelu", "gelu_tanh": "act.gelu", "bce": "loss.bce",
             "bce_logits": "loss.bce", "bce_logits_grad": "loss.bce", "relu": "act.relu",
             "leaky_relu": "act.leaky_relu", "softmax": "act.softmax", "ce_logits": "loss.ce",
-            "ce_logits_grad": "backprop.softmax_ce", "mse": "loss.mse", "mse_grad": "loss.mse"}
+            "ce_logits_grad": "backprop.softmax_ce", "mse": "loss.mse", "mse_grad": "loss.mse",
+            "softmax_jvp": "act.softmax"}
 ARITY = {"bce": 2, "bce_logits": 2, "bce_logits_grad": 2, "softmax": 3, "ce_logits": 3, "ce_logits_grad": 3,
-         "mse": 2, "mse_grad": 2}
+         "mse": 2, "mse_grad": 2,
+         "softmax_jvp": 6}  # three logits, then the three entries of the tangent v
 DOMAIN = {"bce": "prob", "mse": "real2", "mse_grad": "real2"}
