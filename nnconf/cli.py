@@ -88,11 +88,11 @@ def cmd_report(args) -> int:
         if args.page:
             from types import SimpleNamespace
 
-            from .audit.commands import run_audit
+            from .audit.commands import listing_settings, run_audit
             parts["audit"], parts["claims"] = run_audit(SimpleNamespace(
-                claims=args.claims, page=args.page, run_listings=False, listing_timeout=900.0,
-                mnist_dir=args.mnist_dir, results=None, train=False, no_progress=args.no_progress),
-                mnist_section=parts.get("mnist"), checks=results["checks"])
+                claims=args.claims, page=args.page, mnist_dir=args.mnist_dir, results=None, train=False,
+                no_progress=args.no_progress),
+                mnist_section=parts.get("mnist"), checks=results["checks"], listings=listing_settings(args))
             parts["sections"] = coverage.page_sections(args.page)
         parts["provenance"] = {**prov, "cache": cache.stats()}  # rows and MNIST runs
         mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
@@ -129,8 +129,9 @@ def _report_summary(results: dict, paths: list[Path], args) -> None:
         if c["status"] == "fail":
             print(f"FAIL {c['id']} [{c['oracle']}:{c['variant']}]: {c['note']}")
     if results.get("claims_summary"):
+        from .audit.listing_claims import summary_line
         print("page claims: " + ", ".join(f"{n} {v}" for v, n in results["claims_summary"].items() if n)
-              + " (`nnconf audit` gates on them)")
+              + " (`nnconf audit` gates on them); listings " + summary_line(results["audit"]))
     elif not args.page:
         print("page claims: not audited (no page configured: --page, $NNCONF_PAGE or [tool.nnconf] page)")
     m = results.get("mnist")
@@ -213,7 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="skip the activation, error and optimizer figures (about 10 s)")
     rep.add_argument("--page", type=opt.file, default=None,
                      help="the page (Markdown): its printed MNIST output is judged and its claims "
-                          "audited into the report (default: $NNCONF_PAGE, then [tool.nnconf] page)")
+                          "audited into the report, its listings run sandboxed (default: $NNCONF_PAGE, "
+                          "then [tool.nnconf] page)")
     rep.add_argument("--claims", type=opt.file, default=None,
                      help="claims catalogue for the page's audit (default: $NNCONF_CLAIMS, then "
                           "[tool.nnconf] claims, then the bundled claims.toml)")
@@ -233,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--cache-dir", type=opt.directory, default=None,
                      help="where results are cached (default: $NNCONF_CACHE_DIR, else "
                           "$XDG_CACHE_HOME/nnconf/results, else ~/.cache/nnconf/results)")
+    from .audit.commands import add_listing_arguments
+    add_listing_arguments(rep, os.environ)
     rep.set_defaults(func=cmd_report)
 
     mn = sub.add_parser(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from . import formatting as fmt
+from .audit.listing_claims import summary_line
 from .document import Bullets, Cards, Code, Count, Details, Heading, Image, Margin, Pre, Section, Strong, Table, Text
 
 FAILING_VERDICTS = ("wrong", "false", "missing", "not-reproduced")
@@ -36,6 +37,8 @@ def summary(doc: dict) -> Section:
                     + tuple((f"claims {k}", v, k) for k, v in cs.items() if v)),
               Text(("Rows: a check × an oracle × a setting.",))]
     fails = [c for c in checks if c["status"] == "fail"]
+    if doc.get("audit"):
+        blocks.append(Text((Strong("Page listings:"), f" {summary_line(doc['audit'])}.")))
     blocks.append(Text((Strong("Failing checks:"), f" {len(fails) or 'none'}.")))
     if fails:
         blocks.append(Bullets([(Code(c["id"]), f" [{c['oracle']}:{c['variant']}]: {fmt.clip(c['note'], 400)}; "
@@ -82,7 +85,7 @@ def claims(doc: dict) -> Section | None:
     blocks = [Text((Strong(" · ".join(f"{n} {v}" for v, n in s.items() if n)),)),
               Text(("Page ", Code(str(a.get("page"))), f" ({a.get('page_source')}); catalogue ",
                     Code(str(a.get("catalogue"))),
-                    f"; listings {'run' if a.get('run_listings') else 'not run (opt-in)'}"
+                    f"; listings {summary_line(a)}"
                     + (f"; {a['listing_note']}" if a.get("listing_note") else "") + ". Reproduce: ",
                     Code(f"nnconf audit --page {a.get('page')}")))]
     if a.get("coverage"):

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((ROOT / "nnconf" / "schemas" / "conformance.schema.json").read_text())
 PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"
 SMALL = ["report", "--profile", "ci", "--only", "act.relu*", "--only", "loss.mse.value", "--mnist-epochs", "0",
-         "--jobs", "1", "--no-progress", "--no-figures"]
+         "--jobs", "1", "--no-progress", "--no-figures", "--no-listings"]  # listings: test_sandbox.py
 
 
 def _validate(doc):

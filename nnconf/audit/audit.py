@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import carry, derived, formulas, listings, mnist_results, prose
+from . import carry, derived, formulas, listing_claims, mnist_results, prose
 from . import catalogue as C
-from .page import Page, numbers
+from .page import Page
 from .terminal import coverage_line, summary, table
 from .verdicts import FAILING, VERDICTS
 
@@ -24,8 +24,9 @@ __all__ = ["Options", "Result", "run", "audit", "summary", "failing", "table", "
 
 @dataclass
 class Options:
-    run_listings: bool = False
+    run_listings: bool = False  # the CLI runs them by default; see listing_claims.settings
     listing_timeout: float = 900.0
+    listings: object = None  # nnconf.sandbox.Settings: mode (sandbox/unsafe/off), limits, bwrap
     mnist_dir: str | None = None  # for the MNIST listing's loader shim and for --train
     results: str | None = None  # a report (conformance.json or mnist.json) whose MNIST run to reuse
     train: bool = False  # run the seed sweep when no reusable results exist
@@ -120,78 +121,6 @@ def _evidence(ctx: Context, claim: C.Claim) -> tuple[str, str, str]:
     if statuses <= {"pass", "convention"}:
         return "pass", "confirmed", notes
     return ",".join(sorted(statuses)), "unverifiable", notes
-
-
-def _listing(ctx: Context, claim: C.Claim, page: Page | None, printed: str | None) -> dict:
-    rec = {}
-    if claim.value:
-        value = C.value_of(ctx.cat, claim.value, ctx.cache)
-        v = carry.judge(printed, value)
-        rec = {"computed": _show(value), "verdict": v.verdict, "explanation": f"by the reference: {v.explanation}"}
-    if not ctx.opts.run_listings:
-        if not rec:
-            rec = {"verdict": "unverifiable",
-                   "explanation": "the listing was not run (running page code is opt-in: --run-listings)"}
-        return rec
-    code = page.listings(claim.listing) if page is not None else []
-    if not code:
-        return {"verdict": "stale" if page is not None else "unverifiable",
-                "explanation": f"no python listing found in section [{claim.listing}]"
-                               + ("" if page is not None else " (no --page given)")}
-    needs_mnist = "fetch_openml" in code[0].code
-    if needs_mnist and not ctx.opts.mnist_dir:
-        return {**rec, "verdict": rec.get("verdict", "unverifiable"),
-                "explanation": "not run: the listing loads MNIST with fetch_openml and listings get no "
-                               "network; give --mnist-dir (or $NNCONF_MNIST_DIR) to redirect its loader "
-                               "to a local copy"}
-    run = listings.run(code[0].code, timeout=ctx.opts.listing_timeout,
-                       mnist_dir=ctx.opts.mnist_dir if needs_mnist else None)
-    ran = f"ran the listing (page line {code[0].line}): {listings.describe(run)}"
-    if needs_mnist:
-        ran += ("; fetch_openml redirected to the local MNIST copy " + str(ctx.opts.mnist_dir)
-                if ctx.opts.mnist_dir else "; no local MNIST directory given, fetch_openml not redirected")
-    out = {"listing_run": {"returncode": run.returncode, "seconds": round(run.seconds, 1),
-                           "timed_out": run.timed_out, "redirected_loader": run.redirected_loader,
-                           "stdout_tail": run.stdout[-2000:], "stderr_tail": run.stderr[-2000:]}}
-    if run.returncode != 0:
-        return {**rec, **out, "verdict": "false", "explanation": f"{ran}; the listing fails"}
-    if claim.produces:
-        name, dpi = claim.produces["file"], claim.produces.get("dpi")
-        blob = run.files.get(name)
-        found = listings.png_dpi(blob) if blob and dpi else None
-        ok = blob is not None and (dpi is None or (found is not None and abs(found - dpi) < 0.5))
-        return {**out, "computed": f"{name}: {'written' if blob else 'absent'}"
-                + (f", {found:.0f} dpi" if found else ""),
-                "verdict": "confirmed" if ok else "false",
-                "explanation": f"{ran}; {name} {'written' if blob else 'not written'}"
-                               + (f" at {found:.1f} dpi (claimed {dpi})" if found else "")}
-    if claim.expected_block:
-        return {**out, **_expected_block(code[0], run, ran)}
-    if printed is not None:
-        last = run.stdout.strip().splitlines()[-1] if run.stdout.strip() else ""
-        same = numbers(last) == numbers(printed) and last.strip() == printed.strip()
-        return {**out, "computed": last, "verdict": "confirmed" if same else "wrong",
-                "explanation": f"{ran}; it prints {last!r}, the page claims {printed!r}"
-                               + (f"; {rec['explanation']}" if rec else "")}
-    return {**out, "computed": "ran", "verdict": "confirmed", "explanation": ran}
-
-
-def _expected_block(listing, run, ran: str) -> dict:
-    from nnconf.mnist_report import EXPECTED_LINE
-    claimed = {int(m.group(1)): (m.group(2), m.group(3)) for m in EXPECTED_LINE.finditer(listing.after)}
-    got = {int(m.group(1)): (m.group(2), m.group(3)) for m in EXPECTED_LINE.finditer(run.stdout)}
-    if not claimed:
-        return {"verdict": "stale", "explanation": f"{ran}; no 'Expected output' lines after the listing"}
-    shown = "; ".join(f"epoch {e}: {v[0]} / {v[1]}" for e, v in sorted(claimed.items()))
-    diffs = [f"epoch {e}: printed {c[0]} / {c[1]}, ran {got[e][0]} / {got[e][1]}" if e in got
-             else f"epoch {e}: printed {c[0]} / {c[1]}, the run printed no such line"
-             for e, c in sorted(claimed.items()) if got.get(e) != c]
-    verdict = "confirmed" if not diffs else "not-reproduced"
-    return {"computed": "; ".join(f"epoch {e}: {v[0]} / {v[1]}" for e, v in sorted(got.items())
-                                  if e in claimed),
-            "verdict": verdict, "printed": shown,
-            "explanation": f"{ran} (no seed: one more run of the experiment); "
-                           + ("every printed line reproduced" if not diffs else "; ".join(diffs))}
 
 
 def _curves(ctx: Context, claims: list[C.Claim]) -> dict[str, tuple]:
@@ -308,7 +237,7 @@ def audit(cat: C.Catalogue, page: Page | None, opts: Options | None = None) -> R
             computed, verdict, why = curve.get(c.id, ("", "unverifiable", ctx.mnist_note))
             records[c.id] = _record(c, **base, computed=computed, verdict=verdict, explanation=why)
         elif c.kind == "listing":
-            records[c.id] = _record(c, **{**base, **_listing(ctx, c, page, printed)})
+            records[c.id] = _record(c, **{**base, **listing_claims.judge(ctx, c, page, printed)})
         elif c.kind == "formula":
             f = formulas.judge(c)
             records[c.id] = _record(c, **{**base, "printed": c.printed}, computed=f.computed,

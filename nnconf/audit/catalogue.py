@@ -71,6 +71,7 @@ class Claim:
     produces: dict = field(default_factory=dict)
     expected_block: bool = False
     sympy: tuple = ()
+    exercise: str | None = None  # a listing claim that calls what the listing defines (exercises.py)
 
     def refs(self) -> list[str]:
         return list(dict.fromkeys(REF.findall(self.slip or "")))
@@ -168,6 +169,13 @@ def load(path=None) -> Catalogue:
             except (KeyError, IndexError, TypeError) as exc:
                 fail(entry.keys.get("value", c.line),
                      f"claim {c.id!r}: value {c.value!r} not computed by the reference ({exc})")
+        if c.exercise:
+            from .exercises import EXERCISES
+            try:
+                EXERCISES[c.exercise].inputs(cat, c.args)
+            except (KeyError, IndexError, TypeError) as exc:
+                fail(entry.keys.get("args", c.line), f"claim {c.id!r}: exercise {c.exercise!r} cannot take "
+                                                     f"its inputs from args {c.args} (missing {exc})")
     return cat
 
 
@@ -190,6 +198,11 @@ def _claim(raw: dict, entry, examples: dict, fail) -> Claim:
                                  need_value=raw["kind"] in ("number", "curve") and key == "locate")
             except TemplateError as exc:
                 fail(at(key), f"claim {cid!r}: {exc}")
+    if raw.get("exercise"):
+        from .exercises import EXERCISES
+        if raw["kind"] != "listing" or raw["exercise"] not in EXERCISES:
+            fail(at("exercise"), f"claim {cid!r}: exercise {raw['exercise']!r} must be one of "
+                                 f"{', '.join(sorted(EXERCISES))}, on a listing claim")
     if raw["kind"] == "formula":
         if raw["quantity"] not in formulas.QUANTITIES:
             fail(at("quantity"), f"claim {cid!r}: unknown quantity {raw['quantity']!r} "

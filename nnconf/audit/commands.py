@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
-from nnconf.options import directory, file, positive_float
+from nnconf import sandbox
+from nnconf.options import directory, file, integer, positive_float
 
-from . import audit, catalogue, mnist_results, tables
+from . import audit, catalogue, listing_claims, mnist_results, tables
 from .formats import FORMATS
 from .page import Page
 from .verdicts import FAILING, VERDICTS
 
-DEFAULT_LISTING_TIMEOUT = 900.0
+DEFAULT_LISTING_TIMEOUT = sandbox.Limits().timeout_s  # 900 s
 
 
 def _page(args) -> Page | None:
@@ -33,20 +36,72 @@ def _sha(path) -> str:
 
 
 def audit_section(args, cat, page, records, opts, coverage=None) -> dict:
-    ran = [r for r in records if r.get("listing_run")]
-    note = ""
-    if any(r["listing_run"].get("redirected_loader") for r in ran):
-        note = f"the MNIST listing's fetch_openml was redirected to the local MNIST copy {opts.mnist_dir}"
     return {
         "page": str(args.page) if args.page else None,
         "page_sha256": _sha(args.page) if args.page else None,
         "page_source": "printed values read from the page" if page is not None
         else "no --page: printed values as recorded in the catalogue",
         "catalogue": _shown(cat.path), "catalogue_sha256": _sha(cat.path),
-        "run_listings": bool(opts.run_listings), "listing_note": note,
+        **listing_claims.section(records, opts),
         "mnist": opts.mnist_note or None,
         "coverage": coverage,
     }
+
+
+# ------------------------------------------------------------------ the page's listings
+def parse_size(text: str) -> int:
+    """``4G``, ``512M``, ``1.5GiB``, ``300k`` or plain bytes, as bytes."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgGtT]?)(?:i?[bB])?\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 4G, 512M, 1073741824)")
+    value = float(m.group(1)) * 1024 ** " KMGT".index(m.group(2).upper() or " ")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a size must be positive, got {text!r}")
+    return int(value)
+
+
+def add_listing_arguments(parser, os_environ) -> None:
+    """The options of running the page's listings (``nnconf audit`` and ``nnconf report``)."""
+    d = sandbox.Limits()
+    g = parser.add_argument_group(
+        "the page's code listings",
+        "Listings run by default, each under bubblewrap (no network, a read-only system, a fresh "
+        "work directory as cwd and HOME, an environment built from an allow-list, the limits "
+        "below; everything it started is killed at the end). Without a working bubblewrap they "
+        "do not run and their claims are 'unverifiable'.")
+    mode = g.add_mutually_exclusive_group()
+    mode.add_argument("--no-listings", action="store_true", help="do not run the page's listings")
+    mode.add_argument("--unsafe-listings", action="store_true",
+                      help="run them WITHOUT a sandbox (they get the network and your files; the "
+                           "limits, timeout and environment allow-list still apply); the report says so")
+    mode.add_argument("--run-listings", action="store_true",
+                      help="run them where they do not run by default (audit --fix, the pre-commit hook)")
+    g.add_argument("--bwrap", default=os_environ.get(sandbox.BWRAP_ENV), metavar="PATH",
+                   help=f"the bubblewrap executable (default: ${sandbox.BWRAP_ENV}, else bwrap on PATH)")
+    g.add_argument("--listing-timeout", type=positive_float, default=None, metavar="S",
+                   help=f"wall-clock seconds per listing run (default: $NNCONF_LISTING_TIMEOUT, then "
+                        f"[tool.nnconf] listing-timeout, else {d.timeout_s:g})")
+    g.add_argument("--listing-cpu", type=integer(1), default=d.cpu_s, metavar="S",
+                   help=f"CPU seconds per process (default {d.cpu_s})")
+    g.add_argument("--listing-memory", type=parse_size, default=d.memory_bytes, metavar="SIZE",
+                   help="resident memory of all its processes together (default 4G)")
+    g.add_argument("--listing-address-space", type=parse_size, default=d.address_space_bytes, metavar="SIZE",
+                   help="address space per process (default 8G)")
+    g.add_argument("--listing-processes", type=integer(1), default=d.processes, metavar="N",
+                   help=f"processes and threads it may add (default {d.processes})")
+    g.add_argument("--listing-file-size", type=parse_size, default=d.file_bytes, metavar="SIZE",
+                   help="largest file it may write (default 256M)")
+    g.add_argument("--listing-disk", type=parse_size, default=d.disk_bytes, metavar="SIZE",
+                   help="all it may write into its work directory (default 1G)")
+
+
+def listing_settings(args) -> sandbox.Settings:
+    mode = "off" if args.no_listings else "unsafe" if args.unsafe_listings else "sandbox"
+    limits = sandbox.Limits(timeout_s=args.listing_timeout or DEFAULT_LISTING_TIMEOUT, cpu_s=args.listing_cpu,
+                            memory_bytes=args.listing_memory, address_space_bytes=args.listing_address_space,
+                            processes=args.listing_processes, file_bytes=args.listing_file_size,
+                            disk_bytes=args.listing_disk)
+    return sandbox.Settings(mode=mode, limits=limits, bwrap=args.bwrap)
 
 
 def parse_fail_on(text: str) -> tuple[str, ...]:
@@ -87,14 +142,16 @@ def existing_report(out_dir) -> dict | None:
     return doc
 
 
-def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = None) -> tuple[dict, list[dict]]:
+def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = None,
+              listings: sandbox.Settings | None = None) -> tuple[dict, list[dict]]:
     cat = catalogue.load(args.claims)
     page = _page(args)
     results = results_path(args)
     if results:
         mnist_results.read(results)  # another shape: one error line now, before any work
-    opts = audit.Options(run_listings=args.run_listings, listing_timeout=args.listing_timeout,
-                         mnist_dir=args.mnist_dir, results=results, train=args.train,
+    settings = listings or listing_settings(args)
+    opts = audit.Options(run_listings=settings.mode != "off", listing_timeout=settings.limits.timeout_s,
+                         listings=settings, mnist_dir=args.mnist_dir, results=results, train=args.train,
                          mnist_section=mnist_section, checks=checks)
     bar = None
     if not args.no_progress:
@@ -120,6 +177,8 @@ def cmd_audit(args) -> int:
     if args.fix or args.diff or args.in_place or args.out is not None:
         from . import rewrite
         args.fix = True
+        if not (args.run_listings or args.unsafe_listings):
+            args.no_listings = True  # a fix changes printed numbers; running the page's code is asked for
         rewrite.check_destination(args)
         _page(args)
         return rewrite.run(args, fail_on, run_audit, results=results_path(args))
@@ -147,6 +206,7 @@ def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
     sys.stdout.write(formats.render(args.format, records, page=args.page, catalogue=section["catalogue"],
                                     fail_on=fail_on, coverage=section.get("coverage")))
+    print("listings: " + listing_claims.summary_line(section), file=sys.stdout if args.format == "text" else sys.stderr)
     if staged is not None:
         junit.write(staged.path("junit-claims.xml"), records, page=args.page, catalogue=section["catalogue"],
                     fail_on=fail_on)
@@ -210,18 +270,15 @@ def add_parsers(sub, os_environ) -> None:
                     "or stale. Every printed link of arithmetic is checked (inconsistent) and every "
                     "printed number no claim judges is reported (unchecked). Prints each finding as "
                     "PAGE:LINE: verdict id: explanation, the page's coverage, and writes the "
-                    "'claims' section into the report.",
+                    "'claims' section into the report. The page's listings run in a bubblewrap "
+                    "sandbox (--no-listings to skip them).",
         epilog="Exit codes: 0 no verdict in --fail-on; 1 at least one; 2 unreadable page or "
-               "catalogue, bad usage. Running the page's code is opt-in (--run-listings).")
+               "catalogue, bad usage.")
     au.add_argument("--page", type=file, default=None,
                     help="the page (Markdown) to read printed values from (default: $NNCONF_PAGE, then "
                          "[tool.nnconf] page; "
                          "without it the catalogue's recorded printed text is judged)")
     au.add_argument("--claims", default=None, help="claims catalogue (default: the bundled claims.toml)")
-    au.add_argument("--run-listings", action="store_true",
-                    help="run the page's Python listings, each in a subprocess with a timeout")
-    au.add_argument("--listing-timeout", type=positive_float, default=None,
-                    help="seconds per listing (default 900)")
     au.add_argument("--mnist-dir", type=directory, default=None,
                     help="local MNIST (IDX) for the MNIST listing's loader and for --train "
                          "(default: $NNCONF_MNIST_DIR)")
@@ -258,6 +315,7 @@ def add_parsers(sub, os_environ) -> None:
     fx.add_argument("--diff", action="store_true",
                     help="print the corrections as a unified diff instead of writing (implies --fix; the list of "
                          "changes goes to standard error)")
+    add_listing_arguments(au, os_environ)
     au.set_defaults(func=cmd_audit)
 
     tb = sub.add_parser(

@@ -71,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             argv_audit += ["--claims", claims]
         if args.fail_on:
             argv_audit += ["--fail-on", args.fail_on]
-        if args.run_listings:
-            argv_audit.append("--run-listings")
+        argv_audit.append("--run-listings" if args.run_listings else "--no-listings")  # listings: opt-in here
         sys.stdout.flush()
         code = max(code, cli.main(argv_audit))
     return code

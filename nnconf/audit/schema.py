@@ -48,6 +48,7 @@ TYPES = {  # field -> (test, what it must be)
                  and (v.get("dpi") is None or _num(v["dpi"])), "a table { file = \"…\", dpi = N }"),
     "expected_block": (lambda v: isinstance(v, bool), "true or false"),
     "sympy": (_str_or_strs, "a transcription (string) or an array of them"),
+    "exercise": (_str, "the name of an exercise (nnconf/audit/exercises.py)"),
     "compute": (_str, "a non-empty string"), "inputs": (_table, "a table"),
     "numbers": (lambda v: _strs(v) and len(v) > 0, "a non-empty array of printed numbers (strings)"),
     "reason": (_str, "a non-empty string"),
@@ -56,7 +57,7 @@ TYPES = {  # field -> (test, what it must be)
 TABLES = {
     "claim": {"id", "section", "kind", "what", "printed", "locate", "value", "slip", "announced",
               "precision", "test", "args", "evidence", "listing", "epoch", "quantity", "produces",
-              "expected_block", "sympy"},
+              "expected_block", "sympy", "exercise"},
     "example": {"id", "section", "compute", "inputs"},
     "exempt": {"section", "numbers", "reason"},
 }
