@@ -85,6 +85,11 @@ def cmd_report(args) -> int:
                 out.dir, dataset=dataset, epochs=args.mnist_epochs, seeds=args.mnist_seeds,
                 float32_epochs=args.mnist_float32_epochs, page=args.page,
                 progress=not args.no_progress, cache=cache)
+        if dataset is not None and not args.no_pitfalls:
+            from .pitfalls import for_report as pitfalls_for_report
+            parts["pitfalls"] = pitfalls_for_report(
+                out.dir, dataset=dataset, page=args.page, progress=not args.no_progress, cache=cache,
+                panels=False)
         if args.page:
             from types import SimpleNamespace
 
@@ -101,6 +106,7 @@ def cmd_report(args) -> int:
         results = R.update(results, **parts)  # one results model: summary and coverage derived
         if not args.no_figures:
             files, data = figures.make_all(results, out.dir)
+            files.update((results.get("pitfalls") or {}).get("figures") or {})
             results = R.update(results, figures=files, figure_data=data)
         report.write(results, out.dir)
         if results.get("claims"):  # the claims as test cases, next to the tests' junit.xml
@@ -229,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="directory with the MNIST IDX files (default: $NNCONF_MNIST_DIR, then "
                           "[tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")
     rep.add_argument("--offline", action="store_true", help="no MNIST download or fetch_openml")
+    rep.add_argument("--no-pitfalls", action="store_true",
+                     help="skip the pitfalls experiments (they run with the MNIST section: ~30 CPU-s, cached)")
     rep.add_argument("--no-cache", action="store_true",
                      help="recompute every check row and MNIST run (default: reuse results cached under "
                           "the same code, versions, profile, seed and data; NNCONF_NO_CACHE=1 does the same)")

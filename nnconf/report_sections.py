@@ -15,7 +15,7 @@ FAILING_VERDICTS = ("wrong", "false", "missing", "not-reproduced")
 
 def build(doc: dict) -> list[Section]:
     parts = (summary(doc), coverage(doc), claims(doc), conventions(doc), properties(doc), mnist(doc),
-             figures(doc), exactness(doc), mutation(doc), checks(doc), tolerances(doc), provenance(doc))
+             pitfalls(doc), figures(doc), exactness(doc), mutation(doc), checks(doc), tolerances(doc), provenance(doc))
     return [s for s in parts if s is not None]
 
 
@@ -151,6 +151,25 @@ def mnist(doc: dict) -> Section | None:
     blocks.append(Text((f"Data: {m.get('dataset')} from {d.get('source')} ({d.get('path')}), "
                         f"checksums verified: {d.get('verified')}.",)))
     return Section("mnist", "MNIST: the page's experiment in every framework", blocks)
+
+
+def pitfalls(doc: dict) -> Section | None:
+    p = doc.get("pitfalls")
+    if not p:
+        return None
+    records = [c for c in doc.get("claims", []) if c.get("kind") == "experiment"]
+    settings = p.get("settings") or {}
+    blocks = [Text(("The page's table of common mistakes as controlled experiments: each row's symptom and its "
+                    "fix, mistake arm against fixed arm over the same seeds and batches, judged by the rule written "
+                    f"in the catalogue before the run. Scale: {settings.get('scale', '–')}. "
+                    f"Experiments: {fmt.num(p.get('compute_seconds'))} s"
+                    + (" (from the cache)" if p.get("cache") == "hit" else "") + ".",)),
+              Table(("line", "claim", "verdict", "measured effect [95% interval]"),
+                    [(str(c.get("line") or "–"), (Code(c["id"]), f" {c.get('what') or ''}".rstrip()),
+                      Strong(c["verdict"], c["verdict"]), c.get("computed") or "–") for c in records])]
+    if (doc.get("figures") or {}).get("pitfalls"):
+        blocks.append(Image(doc["figures"]["pitfalls"], "pitfalls experiments: the two arms with seed bands"))
+    return Section("pitfalls", "Common pitfalls: the page's table as experiments", blocks)
 
 
 FIGURES = (("activations", "The page's activation figure, regenerated (reference; torch and JAX on top)",

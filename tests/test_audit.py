@@ -352,7 +352,8 @@ def test_png_dpi_reads_phys():
 # the folded bias correction, differs by ε-sized amounts, far below the printed precision);
 # the registry's planted-bug tests catch both.
 AUDITED = {"activations.sigmoid", "activations.sigmoid_grad", "activations.softmax", "activations.relu",
-           "losses.mse", "losses.cross_entropy", "losses.softmax_cross_entropy_grad", "perceptron.predict", "perceptron.update",
+           "losses.mse", "losses.cross_entropy", "losses.softmax_cross_entropy_grad", "perceptron.predict",
+           "perceptron.update",
            "perceptron.train", "mlp.forward", "mlp.backward", "mlp._output_delta",
            "optim._adam_direction"}
 

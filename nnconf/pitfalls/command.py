@@ -45,7 +45,7 @@ def summary(recs: list[dict]) -> dict:
 def _unavailable(cat, reason: str, scale: str) -> list[dict]:
     return [{"id": f"{cat.section}.{row.id}.{part}", "section": cat.section, "kind": records.KIND,
              "what": f"{row.mistake} ({part})", "printed": None, "computed": None,
-             "verdict": "unverifiable", "explanation": f"not run: {reason}", "page_line": None,
+             "verdict": "unverifiable", "explanation": f"not run: {reason}", "line": None, "page_line": None,
              "frameworks": [], "scale": scale, "tests": [], "settings": []}
             for row in cat.rows for part in ("symptom", "fix")]
 
@@ -102,7 +102,7 @@ def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False
 
 def for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, mnist_dir=None,
                offline: bool = True, dataset=None, page=None, catalogue_path=None,
-               progress: bool = False, cache=None) -> dict:
+               progress: bool = False, cache=None, panels: bool = True) -> dict:
     """The report's pitfalls section: ``records`` (14, the audit's claim shape with kind
     ``experiment``), ``summary``, ``figures`` (name -> PNG file written into ``out_dir``: the
     composite ``pitfalls.png`` and one panel per row), ``settings``, ``seconds`` (this call),
@@ -124,7 +124,7 @@ def for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, 
                        "summary": summary(recs), "figures": {}, "settings": asdict(settings),
                        "seconds": 0.0, "cpu_seconds": 0.0, "cache_key": None, "rows": []})
     return run_section(out_dir, cat=cat, settings=settings, ds=ds, page=page, progress=progress,
-                       cache=cache)
+                       cache=cache, panels=panels)
 
 
 # ------------------------------------------------------------------ the command

@@ -4,7 +4,7 @@ Two records per row of the page's table: ``pitfalls.<row>.symptom`` (doing the m
 the symptom) and ``pitfalls.<row>.fix`` (the fix removes it), each with the keys of
 :mod:`nnconf.audit.audit`'s records — ``id``, ``section``, ``kind`` (``"experiment"``),
 ``what``, ``printed`` (the page's cell, read from the page when one is given), ``computed``
-(the effects with their intervals), ``verdict``, ``explanation``, ``page_line`` — plus
+(the effects with their intervals), ``verdict``, ``explanation``, ``line`` — plus
 ``frameworks`` (which implementations the evidence ran in, for the coverage matrix),
 ``scale``, ``tests`` and ``settings`` (the other settings' verdicts).
 """
@@ -143,6 +143,6 @@ def make(cat, judged: list[dict], arms: dict, *, scale: str, page=None) -> list[
                 "what": f"{claim_text}: " + " and ".join(
                     f"{_test_text(t)} {stats.SYMBOL[t['claim']]} {stats.fmt(t['threshold'])}" for t in tests),
                 "printed": printed, "computed": _computed(tests), "verdict": verdict,
-                "explanation": explanation, "page_line": line, "frameworks": _frameworks(row, arms),
+                "explanation": explanation, "line": line, "page_line": line, "frameworks": _frameworks(row, arms),
                 "scale": scale, "tests": tests, "settings": scope})
     return out
