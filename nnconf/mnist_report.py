@@ -4,7 +4,6 @@ judge the page's printed curve, and write ``mnist.json`` and ``mnist.png``."""
 from __future__ import annotations
 
 import json
-import re
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -12,13 +11,12 @@ from pathlib import Path
 import numpy as np
 
 from . import data, mnist
+from .audit.page import EXPECTED_LINE
 from .cache import Cache
 from .output import OutputSet
 from .progress import Progress
 from .report import write_atomic
 from .results import finite
-
-EXPECTED_LINE = re.compile(r"Epoch\s+(\d+)\s*\|\s*Loss:\s*([0-9.]+)\s*\|\s*Test Accuracy:\s*([0-9.]+)")
 
 
 def page_expected_output(page: Path) -> dict[int, tuple[str, str]]:

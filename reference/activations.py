@@ -57,7 +57,7 @@ def _float_array(x) -> np.ndarray:
     return x if x.dtype in (np.float32, np.float64, np.longdouble) else x.astype(np.float64)
 
 
-def widened(x: np.ndarray) -> np.ndarray:
+def _wide(x: np.ndarray) -> np.ndarray:
     """``x`` in a wider type for intermediate results: float32 -> float64, float64 -> long
     double (80-bit extended on x86-64 Linux; where long double is double nothing is gained).
     Results are rounded back to the input's type once, at the end."""
@@ -71,10 +71,10 @@ def sigmoid(x):
 
     Evaluated as :math:`1/(1+e^{-|x|})` for :math:`x \ge 0` and
     :math:`e^{-|x|}/(1+e^{-|x|})` for :math:`x < 0`, so ``exp`` never overflows; in a wider
-    type (:func:`widened`) and rounded once, so the result is within about half an ulp.
+    type (:func:`_wide`) and rounded once, so the result is within about half an ulp.
     """
     x = _float_array(x)
-    w = widened(x)
+    w = _wide(x)
     e = np.exp(-np.abs(w))
     return np.where(w >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
 
@@ -90,7 +90,7 @@ def sigmoid_grad(x):
     float64 product of two rounded factors reaches 2.5 ulp).
     """
     x = _float_array(x)
-    w = widened(x)
+    w = _wide(x)
     return (sigmoid(w) * sigmoid(-w)).astype(x.dtype)
 
 
@@ -112,7 +112,7 @@ def tanh_grad(x):
     """
     x = _float_array(x)
     with np.errstate(over="ignore"):
-        sech = 1.0 / np.cosh(widened(x))  # in a wider type, rounded once
+        sech = 1.0 / np.cosh(_wide(x))  # in a wider type, rounded once
     return (sech * sech).astype(x.dtype)
 
 
@@ -173,7 +173,7 @@ def _std_normal_cdf(x: np.ndarray) -> np.ndarray:
     :math:`\operatorname{erfc}(u_r + \delta) = \operatorname{erfc}(u_r) - \delta\,\tfrac{2}{\sqrt\pi} e^{-u_r^2}`.
     """
     xd = x.astype(np.float64)
-    u_wide = -widened(xd) / np.sqrt(np.longdouble(2.0))
+    u_wide = -_wide(xd) / np.sqrt(np.longdouble(2.0))
     u = u_wide.astype(np.float64)
     erfc = np.vectorize(math.erfc, otypes=[np.float64])
     with np.errstate(under="ignore", over="ignore", invalid="ignore"):
@@ -217,7 +217,7 @@ def gelu(x, *, approximate: str = "none"):
         if approximate == "none":
             out = x * _std_normal_cdf(x)
         elif approximate == "tanh":
-            w = widened(x.astype(np.float64))  # u's rounding is amplified by |2u| in σ(2u): wider
+            w = _wide(x.astype(np.float64))  # u's rounding is amplified by |2u| in σ(2u): wider
             out = (w * sigmoid(2.0 * _gelu_tanh_arg(w))).astype(np.float64)
         else:
             raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
@@ -242,7 +242,7 @@ def gelu_grad(x, *, approximate: str = "none"):
     xd = x.astype(np.float64)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         if approximate == "none":
-            w = widened(xd)  # x² and exp in a wider type: exp's relative sensitivity is x²/2
+            w = _wide(xd)  # x² and exp in a wider type: exp's relative sensitivity is x²/2
             phi = np.exp(-0.5 * w * w) / np.sqrt(2.0 * np.pi, dtype=w.dtype)
             out = (_std_normal_cdf(xd).astype(w.dtype) + w * phi).astype(np.float64)
         elif approximate == "tanh":
@@ -269,7 +269,7 @@ def softmax(z, *, axis: int = -1):
     hundreds of ulps in a tiny component. An empty ``axis`` (no classes) gives an empty result.
     """
     z = _float_array(z)
-    w = widened(z)  # z − max z rounds, and exp turns that absolute error into a relative one: wider
+    w = _wide(z)  # z − max z rounds, and exp turns that absolute error into a relative one: wider
     # initial=-inf: the max over an empty class axis is -inf, not an error (no element uses it)
     e = np.exp(w - np.max(w, axis=axis, keepdims=True, initial=-np.inf))
     return (e / np.sum(e, axis=axis, keepdims=True)).astype(z.dtype)
@@ -290,13 +290,13 @@ def softmax_jvp(z, v, *, axis: int = -1):
     class :math:`s_k \approx 1` and :math:`v_k - \langle s, v\rangle` cancels (relative error
     up to ~1e2 on random rows), while the sum over :math:`j \ne k` has no dominant term to
     cancel against, and it is exactly 0 wherever the rounded :math:`s` makes it so (equal
-    logits). In a wider type (:func:`widened`), rounded once: within ~1 ulp of the exact value
+    logits). In a wider type (:func:`_wide`), rounded once: within ~1 ulp of the exact value
     (the exactness table's ``softmax_jvp``). Cost: K passes over the row (O(K²) per row, O(K)
     memory). An empty ``axis`` gives an empty result.
     """
     z = _float_array(z)
-    s = np.moveaxis(softmax(widened(z), axis=axis), axis, -1)  # in the wider type
-    vw = np.moveaxis(widened(np.asarray(v, dtype=z.dtype)), axis, -1)
+    s = np.moveaxis(softmax(_wide(z), axis=axis), axis, -1)  # in the wider type
+    vw = np.moveaxis(_wide(np.asarray(v, dtype=z.dtype)), axis, -1)
     d = np.empty_like(s)
     for k in range(s.shape[-1]):  # Σ_j s_j (v_k − v_j); the j = k term is exactly 0
         d[..., k] = np.sum(s * (vw[..., k:k + 1] - vw), axis=-1)

@@ -29,8 +29,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activations as A
 from .activations import sigmoid
+
+
+def _wide(x: np.ndarray) -> np.ndarray:
+    """``x`` in a wider type for intermediate results (float32 -> float64, float64 -> long
+    double), rounded back once at the end (as in :mod:`reference.activations`)."""
+    return x.astype(np.float64 if x.dtype == np.float32 else np.longdouble)
 
 __all__ = [
     "mse",
@@ -258,7 +263,7 @@ def binary_cross_entropy_with_logits(logits, y_true, *, reduction: str = "mean")
     the same as :func:`binary_cross_entropy` of :math:`\sigma(z)`, without overflow.
     """
     z, y = _pair(logits, y_true)
-    zw, yw = A.widened(z), y.astype(A.widened(z).dtype)  # in a wider type, rounded once
+    zw, yw = _wide(z), y.astype(_wide(z).dtype)  # in a wider type, rounded once
     terms = (np.maximum(zw, 0.0) - yw * zw + np.log1p(np.exp(-np.abs(zw)))).astype(z.dtype)
     return _reduce(terms, reduction, z.size)
 

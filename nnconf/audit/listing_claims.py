@@ -20,7 +20,7 @@ from nnconf import sandbox
 
 from . import carry, exercises, listings
 from . import catalogue as C
-from .page import numbers
+from .page import EXPECTED_LINE, numbers
 
 
 def settings(opts) -> sandbox.Settings:
@@ -160,7 +160,6 @@ def _produces(claim, run, ran: str) -> dict:
 
 
 def _expected_block(listing, run, ran: str) -> dict:
-    from nnconf.mnist_report import EXPECTED_LINE
     claimed = {int(m.group(1)): (m.group(2), m.group(3)) for m in EXPECTED_LINE.finditer(listing.after)}
     got = {int(m.group(1)): (m.group(2), m.group(3)) for m in EXPECTED_LINE.finditer(run.stdout)}
     if not claimed:

@@ -23,6 +23,10 @@ __all__ = ["Page", "PageError", "Section", "Located", "Listing", "numbers", "sha
            "TemplateError", "compile_template"]
 
 
+# a line of the page's printed MNIST output: "Epoch N | Loss: … | Test Accuracy: …"
+EXPECTED_LINE = re.compile(r"Epoch\s+(\d+)\s*\|\s*Loss:\s*([0-9.]+)\s*\|\s*Test Accuracy:\s*([0-9.]+)")
+
+
 class PageError(Exception):
     """The page cannot be read or parsed."""
 

@@ -28,7 +28,8 @@ USES = ("activations.sigmoid", "activations.sigmoid_grad", "activations.softmax"
         "losses.mse", "losses.cross_entropy", "losses.cross_entropy_grad", "mlp.forward", "mlp.backward",
         "mlp._output_delta", "mlp.parameter_gradients", "mlp.minibatch_gradient", "activations.relu_grad",
         "perceptron.net_input", "perceptron.predict", "perceptron.update", "perceptron.train",
-        "optim.adam", "optim._adam_direction", "optim.apply_updates", "optim.trajectory")
+        "optim.adam", "optim._adam_direction", "optim.apply_updates", "optim.trajectory",
+        "mlp.to_code_layout")  # the listings' exercises, whose inputs the catalogue computes too
 
 
 def _v(xs):
