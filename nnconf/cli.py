@@ -71,6 +71,8 @@ def cmd_report(args) -> int:
         dataset = mnist_report.dataset_for_report(args.mnist_dir, offline=args.offline)
     cache = Cache.for_options(args)
     with OutputSet(args.out_dir, wait=args.wait, command="nnconf report") as out:
+        from .audit.commands import start_listing_prefetch
+        listings_ahead = start_listing_prefetch(args, cache)  # sandboxed, beside the checks and trainings
         results = report.run(rows, profile=args.profile, seed=seed,
                              progress=progress_wrapper("checks", not args.no_progress),
                              argv=sys.argv[1:], jobs=jobs, cache=cache, backend=args.backend)
@@ -84,7 +86,7 @@ def cmd_report(args) -> int:
             parts["mnist"] = mnist_report.for_report(
                 out.dir, dataset=dataset, epochs=args.mnist_epochs, seeds=args.mnist_seeds,
                 float32_epochs=args.mnist_float32_epochs, page=args.page,
-                progress=not args.no_progress, cache=cache)
+                progress=not args.no_progress, cache=cache, jobs=jobs if args.backend == "loky" else 1)
         if dataset is not None and not args.no_pitfalls:
             from .pitfalls import for_report as pitfalls_for_report
             parts["pitfalls"] = pitfalls_for_report(
@@ -97,7 +99,8 @@ def cmd_report(args) -> int:
             parts["audit"], parts["claims"] = run_audit(SimpleNamespace(
                 claims=args.claims, page=args.page, mnist_dir=args.mnist_dir, results=None, train=False,
                 no_progress=args.no_progress),
-                mnist_section=parts.get("mnist"), checks=results["checks"], listings=listing_settings(args))
+                mnist_section=parts.get("mnist"), checks=results["checks"], listings=listing_settings(args),
+                cache=cache, prefetched=listings_ahead.result() if listings_ahead else None)
             parts["sections"] = coverage.page_sections(args.page)
         parts["provenance"] = {**prov, "cache": cache.stats()}  # rows and MNIST runs
         mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
@@ -269,6 +272,10 @@ def build_parser() -> argparse.ArgumentParser:
     mn.add_argument("--framework", action="append", choices=["reference", "torch", "jax", "sklearn"],
                     help="frameworks to run (repeatable; default all)")
     mn.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    mn.add_argument("--sweep-dtype", choices=["float64", "float32"], default=None,
+                    help="dtype of the extra seeds' reference runs (default: --dtype; the report uses float32)")
+    mn.add_argument("--jobs", type=opt.integer(1), default=None,
+                    help="trainings at a time, one BLAS thread each (default: the CPU count)")
     mn.add_argument("--mnist-dir", type=opt.directory, default=None,
                     help="directory with the four IDX files (gz or raw; default: $NNCONF_MNIST_DIR, "
                          "then [tool.nnconf] mnist-dir); when one is given it must be valid: no fallback then")

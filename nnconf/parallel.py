@@ -85,6 +85,13 @@ def _die_with_parent(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+    try:  # loky restarts a worker whose memory grew 300 MB since its first task, to catch leaks;
+        # importing torch and JAX, and XLA's compiled code, are not leaks, and each restart costs
+        # the imports again (seconds). The limit (a loky internal) is raised to 8 GiB here.
+        from joblib.externals.loky import process_executor
+        process_executor._MAX_MEMORY_LEAK_SIZE = 8 * 2**30
+    except (ImportError, AttributeError):
+        pass
 
     def watch():
         while True:

@@ -36,6 +36,8 @@ class Options:
     mnist_section: dict | None = None  # a MNIST section already at hand (nnconf report's own)
     checks: list | None = None  # registry results already at hand (nnconf report's own): reused as evidence
     mnist_note: str = ""
+    cache: object = None  # nnconf.cache.Cache: listing runs kept across audits
+    prefetched: dict | None = None  # listing runs made ahead (nnconf.audit.listing_runs.Prefetch)
 
 
 @dataclass
@@ -197,6 +199,7 @@ def audit(cat: C.Catalogue, page: Page | None, opts: Options | None = None) -> R
     """A verdict record for every claim (catalogue order), then the page's own findings."""
     opts = opts or Options()
     ctx = Context(cat, opts)
+    ctx.cache.update(opts.prefetched or {})
     tick = opts.progress or (lambda: None)
     if page is not None:
         located, announced = locate_all(cat, page, ctx)

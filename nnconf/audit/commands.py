@@ -142,8 +142,19 @@ def existing_report(out_dir) -> dict | None:
     return doc
 
 
+def start_listing_prefetch(args, cache=None):
+    """The page's listings, run in a background thread while other work goes on (``nnconf
+    report``); hand ``.result()`` to :func:`run_audit` as ``prefetched``. None without a page."""
+    if not args.page:
+        return None
+    from .listing_runs import Prefetch
+    opts = audit.Options(mnist_dir=args.mnist_dir, cache=cache)
+    return Prefetch(catalogue.load(args.claims), _page(args), opts, listing_settings(args))
+
+
 def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = None,
-              listings: sandbox.Settings | None = None) -> tuple[dict, list[dict]]:
+              listings: sandbox.Settings | None = None, cache=None,
+              prefetched: dict | None = None) -> tuple[dict, list[dict]]:
     cat = catalogue.load(args.claims)
     page = _page(args)
     results = results_path(args)
@@ -152,18 +163,11 @@ def run_audit(args, *, mnist_section: dict | None = None, checks: list | None = 
     settings = listings or listing_settings(args)
     opts = audit.Options(run_listings=settings.mode != "off", listing_timeout=settings.limits.timeout_s,
                          listings=settings, mnist_dir=args.mnist_dir, results=results, train=args.train,
-                         mnist_section=mnist_section, checks=checks)
-    bar = None
-    if not args.no_progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(cat.claims), desc="audit", unit="claim", file=sys.stderr,
-                   dynamic_ncols=True, leave=False)
+                         mnist_section=mnist_section, checks=checks, cache=cache, prefetched=prefetched)
+    from nnconf.progress import Progress
+    with Progress("audit", len(cat.claims), enabled=not args.no_progress, unit="claim") as bar:
         opts.progress = bar.update
-    try:
         result = audit.audit(cat, page, opts)
-    finally:
-        if bar is not None:
-            bar.close()
     return audit_section(args, cat, page, result.records, opts, result.coverage), result.records
 
 
@@ -199,9 +203,10 @@ def cmd_audit(args) -> int:
 def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     from nnconf import coverage
     from nnconf import results as results_model
+    from nnconf.cache import Cache
 
     from . import formats, junit
-    section, records = run_audit(args)
+    section, records = run_audit(args, cache=Cache.for_options(args))
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
     sys.stdout.write(formats.render(args.format, records, page=args.page, catalogue=section["catalogue"],
@@ -297,6 +302,11 @@ def add_parsers(sub, os_environ) -> None:
     au.add_argument("--wait", action="store_true",
                     help="wait for another nnconf run writing to --out-dir instead of stopping")
     au.add_argument("--no-progress", action="store_true", help="no progress bar")
+    au.add_argument("--no-cache", action="store_true",
+                    help="run the page's listings again even when a run of the same code is cached "
+                         "(NNCONF_NO_CACHE=1 does the same)")
+    au.add_argument("--cache-dir", type=directory, default=None,
+                    help="results cache (default: $NNCONF_CACHE_DIR, else ~/.cache/nnconf/results)")
     au.add_argument("--format", choices=FORMATS, default="text",
                     help="how findings are printed: 'text' (PAGE:LINE: verdict id: explanation), 'json', "
                          "'github' (workflow commands: ::error for verdicts in --fail-on, ::warning for the "

@@ -18,7 +18,7 @@ import numpy as np
 
 from nnconf import sandbox
 
-from . import carry, exercises, listings
+from . import carry, exercises, listing_runs, listings
 from . import catalogue as C
 from .page import EXPECTED_LINE, numbers
 
@@ -113,7 +113,7 @@ def judge(ctx, claim: C.Claim, page, printed: str | None) -> dict:
                              "--mnist-dir (or $NNCONF_MNIST_DIR) to redirect its loader to a local copy")
     key = ("listing-run", claim.listing)
     if key not in ctx.cache:
-        ctx.cache[key] = listings.run(listing.code, settings=s, mnist_dir=mnist)
+        ctx.cache[key] = listing_runs.run(ctx.opts, listing.code, s, mnist)
     run = ctx.cache[key]
     ran = f"ran the listing (page line {listing.line}; {listings.describe(run)})"
     if mnist:
@@ -179,11 +179,8 @@ def _expected_block(listing, run, ran: str) -> dict:
 def _exercise(ctx, claim, listing, s: sandbox.Settings, mnist: str | None) -> dict:
     key = ("listing-exercises", claim.listing)
     if key not in ctx.cache:
-        mine = [c for c in ctx.cat.claims if c.kind == "listing" and c.listing == claim.listing and c.exercise]
-        requests = [{"claim": c.id, "exercise": exercises.DRIVER.get(c.exercise, c.exercise),
-                     "inputs": exercises.EXERCISES[c.exercise].inputs(ctx.cat, c.args)} for c in mine]
-        run = listings.run(listing.code, settings=s, mnist_dir=mnist, exercises=requests)
-        ctx.cache[key] = (run, {r["claim"]: r["inputs"] for r in requests})
+        requests, inputs = listing_runs.requests(ctx.cat, claim.listing)
+        ctx.cache[key] = (listing_runs.run(ctx.opts, listing.code, s, mnist, requests), inputs)
     run, inputs = ctx.cache[key]
     ran = f"called {exercises.EXERCISES[claim.exercise].does} of the listing (page line {listing.line}; " \
           f"{listings.describe(run)})"
