@@ -136,6 +136,11 @@ class Cache:
             if tmp is not None:
                 Path(tmp).unlink(missing_ok=True)
 
+    @staticmethod
+    def key_of(kind: str, material: dict) -> tuple[str, dict]:
+        """The key and full material of a result of ``kind`` (for :meth:`get` and :meth:`put`)."""
+        return key(kind, **material)
+
     def cached(self, kind: str, material: dict, compute: Callable[[], object]):
         """``compute()``'s result, from the cache when an entry for ``material`` exists."""
         k, full = key(kind, **material)

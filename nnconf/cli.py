@@ -8,20 +8,16 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import json
 import os
 import sys
 import traceback
-from pathlib import Path
 
 from . import __version__, config, interrupts, profiles
 from . import options as opt
 from .audit.catalogue import CatalogueError
 from .audit.page import PageError
-from .cache import Cache
 from .data import DataError
-from .output import OutputError, OutputSet
-from .progress import wrapper as progress_wrapper
+from .output import OutputError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -33,6 +29,10 @@ class UsageError(Exception):
 def _select_rows(only: list[str], oracles: list[str] | None):
     from .registry import all_rows
     rows = all_rows()
+    unknown = sorted(set(oracles or ()) - {r.oracle for r in rows})
+    if unknown:
+        raise UsageError(f"--oracle: no rows of {', '.join(unknown)}; the registry's oracles: "
+                         + ", ".join(sorted({r.oracle for r in rows})))
     if only:
         rows = [r for r in rows if any(fnmatch.fnmatch(r.check.id, pat) or
                                        fnmatch.fnmatch(r.check.section, pat) for pat in only)]
@@ -53,104 +53,8 @@ def check_page(page) -> None:
 
 
 def cmd_report(args) -> int:
-    from . import coverage, figures, parallel, report
-    from . import results as R
-    rows = _select_rows(args.only, args.oracle)
-    jobs = parallel.effective_jobs(args.jobs, len(rows), backend=args.backend)
-    client = parallel.dask_client(args.scheduler, workers=jobs) if args.backend == "dask" else None
-    seed = args.seed if args.seed is not None else (
-        profiles.DEFAULT_SEED if args.profile == "thorough" else None)
-    # everything the run needs is checked before the long work starts
-    check_page(args.page)
-    if args.page:
-        from .audit import catalogue
-        catalogue.load(args.claims)
-    dataset = None
-    if args.mnist_epochs > 0:
-        from . import mnist_report
-        dataset = mnist_report.dataset_for_report(args.mnist_dir, offline=args.offline)
-    cache = Cache.for_options(args)
-    with OutputSet(args.out_dir, wait=args.wait, command="nnconf report") as out:
-        from .audit.commands import start_listing_prefetch
-        listings_ahead = start_listing_prefetch(args, cache)  # sandboxed, beside the checks and trainings
-        results = report.run(rows, profile=args.profile, seed=seed,
-                             progress=progress_wrapper("checks", not args.no_progress),
-                             argv=sys.argv[1:], jobs=jobs, cache=cache, backend=args.backend)
-        prov = {**results["provenance"], "configuration": {"file": args.config_file,
-                                                                 "settings": args.configuration}}
-        if client is not None:
-            prov["dask"] = parallel.describe(client)
-        parts = {}
-        if dataset is not None:
-            from . import mnist_report
-            parts["mnist"] = mnist_report.for_report(
-                out.dir, dataset=dataset, epochs=args.mnist_epochs, seeds=args.mnist_seeds,
-                float32_epochs=args.mnist_float32_epochs, page=args.page,
-                progress=not args.no_progress, cache=cache, jobs=jobs if args.backend == "loky" else 1)
-        if dataset is not None and not args.no_pitfalls:
-            from .pitfalls import for_report as pitfalls_for_report
-            parts["pitfalls"] = pitfalls_for_report(
-                out.dir, dataset=dataset, page=args.page, progress=not args.no_progress, cache=cache,
-                panels=False)
-        if args.page:
-            from types import SimpleNamespace
-
-            from .audit.commands import listing_settings, run_audit
-            parts["audit"], parts["claims"] = run_audit(SimpleNamespace(
-                claims=args.claims, page=args.page, mnist_dir=args.mnist_dir, results=None, train=False,
-                no_progress=args.no_progress),
-                mnist_section=parts.get("mnist"), checks=results["checks"], listings=listing_settings(args),
-                cache=cache, prefetched=listings_ahead.result() if listings_ahead else None)
-            parts["sections"] = coverage.page_sections(args.page)
-        parts["provenance"] = {**prov, "cache": cache.stats()}  # rows and MNIST runs
-        mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
-        if mutation.is_file():
-            parts["mutation"] = json.loads(mutation.read_text(encoding="utf-8"))
-        results = R.update(results, **parts)  # one results model: summary and coverage derived
-        if not args.no_figures:
-            files, data = figures.make_all(results, out.dir)
-            files.update((results.get("pitfalls") or {}).get("figures") or {})
-            results = R.update(results, figures=files, figure_data=data)
-        report.write(results, out.dir)
-        if results.get("claims"):  # the claims as test cases, next to the tests' junit.xml
-            from .audit import junit
-            junit.write(out.path("junit-claims.xml"), results["claims"], page=args.page,
-                        catalogue=results["audit"]["catalogue"])
-        paths = out.commit()
-    if args.format == "text":
-        _report_summary(results, paths, args)
-    else:  # standard output is the document; the summary goes to standard error
-        from contextlib import redirect_stdout
-
-        from .audit import formats
-        with redirect_stdout(sys.stderr):
-            _report_summary(results, paths, args)
-        sys.stdout.write(formats.for_report(args.format, results, page=args.page))
-    return EXIT_FAIL if report.failed(results) else EXIT_OK
-
-
-def _report_summary(results: dict, paths: list[Path], args) -> None:
-    """The report's last words: counts, failures, the page's verdicts, where the HTML is."""
-    s = results["summary"]
-    print(f"checks: {s['pass']} pass, {s['fail']} fail, {s['convention']} convention, "
-          f"{s['skipped']} skipped")
-    for c in results["checks"]:
-        if c["status"] == "fail":
-            print(f"FAIL {c['id']} [{c['oracle']}:{c['variant']}]: {c['note']}")
-    if results.get("claims_summary"):
-        from .audit.listing_claims import summary_line
-        print("page claims: " + ", ".join(f"{n} {v}" for v, n in results["claims_summary"].items() if n)
-              + " (`nnconf audit` gates on them); listings " + summary_line(results["audit"]))
-    elif not args.page:
-        print("page claims: not audited (no page configured: --page, $NNCONF_PAGE or [tool.nnconf] page)")
-    m = results.get("mnist")
-    if m:
-        judged = [v["verdict"] for v in m.get("verdicts", [])]
-        print(f"MNIST: {m['dataset']}" + (f"; page's curve: {judged.count('reproduced')} of {len(judged)} "
-                                          "points reproduced" if judged else ""))
-    html = next((p for p in paths if p.name == "conformance.html"), None)
-    print(f"wrote {len(paths)} files to {paths[0].parent if paths else args.out_dir}"
-          + (f"; open {html}" if html else ""))
+    from .report_command import cmd_report as run
+    return run(args)
 
 
 def cmd_mnist(args) -> int:
@@ -197,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--only", action="append", default=[], metavar="GLOB",
                      help="run only checks whose id or section matches (repeatable), "
                           "e.g. --only 'act.gelu*'")
-    rep.add_argument("--oracle", action="append", choices=["torch", "jax", "sklearn"],
-                     help="run only these oracles (repeatable)")
+    rep.add_argument("--oracle", action="append", metavar="NAME",
+                     help="run only the rows of these oracles (repeatable): torch, jax, jax.example_libraries, "
+                          "sklearn, and for properties reference, sympy, mpmath, scipy")
     rep.add_argument("--out-dir", type=opt.directory, default=None,
                      help="where to write (default: reports); the files of a run are staged and "
                           "moved into place together")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import data, mnist
+from . import cache as cache_mod
+from . import data, mnist, work
 from .audit.page import EXPECTED_LINE
 from .cache import Cache
 from .output import OutputSet
@@ -71,27 +72,51 @@ def frameworks(requested) -> list[str]:
     return [f for f in chosen if f not in off]
 
 
-def run(args, ds: data.Dataset | None = None, cache=None) -> dict:
-    """Train (or take from ``cache``: same code, versions, data checksums, configuration, seeds
-    and frameworks) and judge the page's printed points when ``args.page`` is given."""
-    ds = ds if ds is not None else load_dataset(args)
+def plan(args, ds: data.Dataset, cache=None, name: str = "mnist") -> work.Plan:
+    """The trainings of one MNIST run as tasks, unless ``cache`` holds its result (same code,
+    versions, data checksums, configuration, seeds and frameworks); ``finish`` builds the result
+    and judges the page's printed points when ``args.page`` is given."""
+    from . import mnist_runs
     seeds = args.seed or [0]
     cfg = mnist.Config(sizes=(ds.x_train.shape[1], 256, 128, 10), epochs=args.epochs,
                        lr=args.lr, batch_size=args.batch_size, seed=seeds[0], dtype=args.dtype,
                        steps_per_epoch=args.steps_per_epoch)
-    names = frameworks(args.framework)
+    names = _available(frameworks(args.framework))
     checksums = ds.provenance.get("sha256_uncompressed") if ds.name == "MNIST" else ds.name
-
-    def compute() -> dict:
-        # through JSON, so that a result is the same object whether computed or cached
-        return json.loads(json.dumps(_train(args, ds, cfg, seeds, names)))
-
+    sweep_dtype = getattr(args, "sweep_dtype", None)
+    key = None
     if cache is not None and checksums:
-        result = cache.cached("mnist-run", {"data": checksums, "config": asdict(cfg), "seeds": seeds,
-                                            "frameworks": names,
-                                            "sweep_dtype": getattr(args, "sweep_dtype", None)}, compute)
-    else:
-        result = compute()
+        key = cache_mod.key("mnist-run", data=checksums, config=asdict(cfg), seeds=seeds, frameworks=names,
+                            sweep_dtype=sweep_dtype)
+        hit = cache.get(*key)
+        if hit is not None:
+            return work.Plan(name=name, finish=lambda _: _judged(hit, args, ds, cfg))
+    jobs = mnist_runs.plan(cfg, seeds, names, sweep_dtype=sweep_dtype)
+    spec = mnist_runs.spec(ds)
+
+    def finish(runs: list) -> dict:
+        # through JSON, so that a result is the same object whether computed or cached
+        result = json.loads(json.dumps(_result(ds, cfg, seeds, jobs, dict(zip([j.label for j in jobs], runs,
+                                                                               strict=True)))))
+        if key is not None:
+            cache.put(*key, result)
+        return _judged(result, args, ds, cfg)
+
+    return work.Plan(name=name, finish=finish,
+                     tasks=[work.Task(fn=mnist_runs.run_one, args=(j, spec), cost=j.cost, label=j.label)
+                            for j in jobs])
+
+
+def run(args, ds: data.Dataset | None = None, cache=None) -> dict:
+    """Train (or take from ``cache``) and judge: :func:`plan` run by :mod:`nnconf.work`."""
+    ds = ds if ds is not None else load_dataset(args)
+    p = plan(args, ds, cache)
+    progress = Progress("MNIST runs", len(p.tasks), enabled=not args.no_progress, unit="run").wrap
+    return work.run([p], jobs=getattr(args, "jobs", None) or 1, progress=progress)[p.name]
+
+
+def _judged(result: dict, args, ds: data.Dataset, cfg) -> dict:
+    result = dict(result)
     result["data_provenance"] = ds.provenance  # where the data were read this time
     if args.page and ds.name == "MNIST" and result["sweep"] and mnist.is_page_configuration(cfg):
         result["verdicts"] = mnist.verdicts_from_values(
@@ -116,19 +141,15 @@ def _available(names: list[str]) -> list[str]:
     return out
 
 
-def _train(args, ds: data.Dataset, cfg, seeds: list, names: list) -> dict:
-    from . import mnist_runs
-    jobs = mnist_runs.plan(cfg, seeds, _available(names), sweep_dtype=getattr(args, "sweep_dtype", None))
-    bar = Progress("MNIST runs", len(jobs), enabled=not args.no_progress, unit="run")
-    done = mnist_runs.run_all(jobs, ds, workers=getattr(args, "jobs", None) or 1, progress=bar.wrap)
+def _result(ds: data.Dataset, cfg, seeds: list, jobs: list, done: dict) -> dict:
     runs = {j.label: done[j.label] for j in jobs if j.label == j.framework}
     drift = {}
     if cfg.dtype != "float64":  # how far each framework drifts from the float64 reference
         drift = mnist.agreement({"reference-float64": done["reference-float64"], **runs}, base="reference-float64")
-    sweep = ([runs["reference"]] if "reference" in runs else []) + [done[f"reference seed {s}"] for s in seeds[1:]]
-    sweep_dtypes = [cfg.dtype] * min(1, len(sweep)) + [
-        j.config.dtype for j in jobs if j.label.startswith("reference seed")]
-    result = {
+    sweep_jobs = [j for j in jobs if j.label.startswith("reference seed")]
+    sweep = ([runs["reference"]] if "reference" in runs else []) + [done[j.label] for j in sweep_jobs]
+    sweep_dtypes = [cfg.dtype] * min(1, len(sweep)) + [j.config.dtype for j in sweep_jobs]
+    return {
         "dataset": ds.name, "data_provenance": ds.provenance, "config": asdict(cfg),
         "seeds": seeds, "n_test": len(ds.x_test),
         "runs": {n: {"epoch_losses": r.epoch_losses, "correct": r.correct,
@@ -141,7 +162,6 @@ def _train(args, ds: data.Dataset, cfg, seeds: list, names: list) -> dict:
                   for s, d, r in zip(seeds, sweep_dtypes, sweep, strict=False)],
         "verdicts": [],
     }
-    return result
 
 
 def plot(result: dict, printed: dict | None, path: Path) -> None:
@@ -224,34 +244,45 @@ def main(args) -> int:
     return 1 if judged_wrong and args.fail_on_claims else 0
 
 
-def for_report(out_dir: Path, *, dataset: data.Dataset, epochs: int = 20, seeds: int = 5,
-               float32_epochs: int = 2, page=None, progress: bool = True, cache=None, jobs: int = 1,
-               sweep_dtype: str | None = "float32") -> dict:
-    """The MNIST section of ``nnconf report`` on ``dataset`` (see :func:`dataset_for_report`):
-    the page's configuration in float64 in every framework with a seed sweep of the reference
-    (verdicts on the page's printed points when ``page`` is given), and a shorter float32 run
-    for the drift from float64. ``out_dir`` receives ``mnist.png``."""
+def plan_for_report(out_dir: Path, *, dataset: data.Dataset, epochs: int = 20, seeds: int = 5,
+                    float32_epochs: int = 2, page=None, progress: bool = True, cache=None,
+                    sweep_dtype: str | None = "float32") -> work.Plan:
+    """The MNIST section of ``nnconf report`` on ``dataset`` (see :func:`dataset_for_report`) as
+    one plan: the page's configuration in float64 in every framework with a seed sweep of the
+    reference (verdicts on the page's printed points when ``page`` is given), and a shorter
+    float32 run for the drift from float64. Its ``finish`` draws ``out_dir/mnist.png``."""
     from types import SimpleNamespace
 
     base = dict(digits=False, lr=0.001, batch_size=64, steps_per_epoch=None, framework=None,
-                no_progress=not progress, page=page, jobs=jobs)
-    fallback_note = None
-    if dataset.name != "MNIST":
-        fallback_note = f"MNIST unavailable; the comparison ran on {dataset.name}"
+                no_progress=not progress, page=page)
     # the sweep's extra seeds in float32: their drift from float64 (~1e-5 in the loss, measured)
     # is far below the seeds' spread (~2e-3), and they cost 0.6 of a float64 run; seed 0, which
     # every framework runs and which the agreement is measured on, stays in float64
-    section = run(SimpleNamespace(**base, epochs=epochs, seed=list(range(seeds)), dtype="float64",
-                                  sweep_dtype=sweep_dtype), dataset, cache)
-    if float32_epochs:
-        f32 = run(SimpleNamespace(**{**base, "page": None}, epochs=float32_epochs, seed=[0],
-                                  dtype="float32"), dataset, cache)
-        section["float32"] = {"epochs": float32_epochs, "runs": f32["runs"],
-                              "drift_from_float64_reference": f32["drift_from_float64_reference"]}
-    if fallback_note:
-        section["fallback_note"] = fallback_note
-    printed = page_expected_output(page) if page and section["dataset"] == "MNIST" else None
-    plot(section, printed, Path(out_dir) / "mnist.png")
-    section["plot"] = "mnist.png"
-    section["summary"] = summary(section)
-    return section
+    p64 = plan(SimpleNamespace(**base, epochs=epochs, seed=list(range(seeds)), dtype="float64",
+                               sweep_dtype=sweep_dtype), dataset, cache)
+    p32 = plan(SimpleNamespace(**{**base, "page": None}, epochs=float32_epochs, seed=[0], dtype="float32"),
+               dataset, cache) if float32_epochs else None
+    n64 = len(p64.tasks)
+
+    def finish(outputs: list) -> dict:
+        section = p64.finish(outputs[:n64])
+        if p32 is not None:
+            f32 = p32.finish(outputs[n64:])
+            section["float32"] = {"epochs": float32_epochs, "runs": f32["runs"],
+                                  "drift_from_float64_reference": f32["drift_from_float64_reference"]}
+        if dataset.name != "MNIST":
+            section["fallback_note"] = f"MNIST unavailable; the comparison ran on {dataset.name}"
+        printed = page_expected_output(page) if page and section["dataset"] == "MNIST" else None
+        plot(section, printed, Path(out_dir) / "mnist.png")
+        section["plot"] = "mnist.png"
+        section["summary"] = summary(section)
+        return section
+
+    return work.Plan(name="mnist", tasks=p64.tasks + (p32.tasks if p32 else []), finish=finish)
+
+
+def for_report(out_dir: Path, *, jobs: int = 1, progress: bool = True, **kw) -> dict:
+    """:func:`plan_for_report`, run here (``jobs`` trainings at a time)."""
+    p = plan_for_report(out_dir, progress=progress, **kw)
+    bar = Progress("MNIST runs", len(p.tasks), enabled=progress, unit="run")
+    return work.run([p], jobs=jobs, progress=bar.wrap)["mnist"]

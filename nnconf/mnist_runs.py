@@ -2,9 +2,9 @@
 
 A section is several full trainings — every framework on seed 0, the reference on the sweep's
 other seeds, a float64 reference beside a float32 run — and each is a pure function of the
-data and its configuration. :func:`run_all` runs them through :func:`nnconf.parallel.map_tasks`
+data and its configuration; :func:`run_one` runs one, in a worker process
 (one BLAS thread per worker: on two cores two single-threaded trainings get through ~1.7× more
-epochs than one two-threaded one, measured), longest first, and returns the runs by label.
+epochs than one two-threaded one, measured), as tasks of :mod:`nnconf.work` (longest first).
 
 Workers read MNIST themselves from the directory the main process verified (checksums again:
 the files could change in between), once per worker; other data sets (the digits) travel with
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from . import data, mnist, parallel
+from . import data, mnist
 
 # seconds per epoch, single-threaded, measured here: the order to start the jobs in
 COST = {"sklearn": 2.8, "torch": 2.1, "reference": 2.0, "jax": 1.6}
@@ -46,15 +46,18 @@ def plan(cfg: mnist.Config, seeds: list[int], frameworks: list[str], *, sweep_dt
     return jobs
 
 
-def _spec(ds: data.Dataset):
-    """What a worker needs to have the data: the verified directory, or the data set itself."""
+def spec(ds: data.Dataset):
+    """What a worker needs to have the data: the verified directory (this process keeps ``ds``
+    for it, so jobs run here do not read it again), or the data set itself."""
     checksums = ds.provenance.get("sha256_uncompressed")
     if ds.name == "MNIST" and checksums and ds.provenance.get("path"):
+        _LOADED.setdefault(ds.provenance["path"], ds)
         return ("dir", ds.provenance["path"], checksums)
     return ("data", ds)
 
 
-def _dataset(spec) -> data.Dataset:
+def dataset(spec) -> data.Dataset:
+    """The data set of a :func:`spec` (read once per process)."""
     if spec[0] == "data":
         return spec[1]
     _, path, checksums = spec
@@ -68,18 +71,5 @@ def _dataset(spec) -> data.Dataset:
 
 def run_one(job: Job, spec) -> mnist.Run:
     """One training (in a worker process, or here)."""
-    ds = _dataset(spec)
+    ds = dataset(spec)
     return mnist.RUNNERS[job.framework](ds, mnist.make_inputs(job.config, len(ds.x_train)), job.config)
-
-
-def run_all(jobs: list[Job], ds: data.Dataset, *, workers: int = 1, progress=lambda it: it) -> dict:
-    """``{label: Run}`` for every job, ``workers`` processes at a time (1: here, in order)."""
-    if workers <= 1:
-        return {j.label: mnist.RUNNERS[j.framework](ds, mnist.make_inputs(j.config, len(ds.x_train)), j.config)
-                for j in progress(jobs)}
-    ordered = sorted(jobs, key=lambda j: -j.cost)
-    spec = _spec(ds)
-    if spec[0] == "dir":
-        _LOADED.setdefault(spec[1], ds)  # the main process has it already
-    runs = parallel.map_tasks(run_one, [(j, spec) for j in ordered], jobs=workers, progress=progress)
-    return {j.label: r for j, r in zip(ordered, runs, strict=True)}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import cache as cache_mod
-from . import parallel, profiles, provenance, results
+from . import parallel, profiles, provenance, results, work
 from .cache import Cache
 from .markdown_report import render as render_markdown
 from .registry import Row, all_rows
@@ -29,20 +29,27 @@ def _row_key(row: Row) -> tuple:
     return (row.check.id, row.oracle, row.variant.label)
 
 
-def _run_keyed(key: tuple, profile: str, seed: int | None) -> dict:
-    """In a worker process: find the row by its key in the registry and run it."""
-    row = next(r for r in all_rows() if _row_key(r) == key)
+def _run_keyed(key: tuple | Row, profile: str, seed: int | None) -> dict:
+    """In a worker process: find the row by its key in the registry and run it (here, in this
+    process, the row itself may be given: rows declared outside the registry, by tests)."""
+    row = key if isinstance(key, Row) else next(r for r in all_rows() if _row_key(r) == key)
     return run_row(row, profile=profile, seed=seed)
 
 
-def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None,
-        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1,
-        cache: Cache | None = None, backend: str = "loky") -> dict:
-    """Run ``rows`` (default: the whole registry) and return the results document; ``jobs`` > 1
-    runs them in that many worker processes (:func:`nnconf.parallel.map_tasks`: the same
-    results, in registry order; each row's hypothesis seed is fixed, so which process ran it
-    does not matter). With a ``cache``, rows whose result is cached (same code, versions,
-    profile and seed) are not run again; failing rows are always run."""
+# expected seconds of a row (its order in the pool only): JAX compiles for every network shape
+_COSTS = (("exactness.", 14.0), ("backprop.", 8.0), ("mlp.", 8.0), ("gradcheck.", 6.0), ("init.he.second", 4.0))
+
+
+def _row_cost(row: Row) -> float:
+    base = next((c for prefix, c in _COSTS if row.check.id.startswith(prefix)), 1.0)
+    return base * (1.5 if row.oracle == "jax" else 1.0)
+
+
+def plan(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None, argv=None,
+         cache: Cache | None = None, portable: bool = True) -> work.Plan:
+    """The rows not in ``cache`` as tasks; ``finish`` returns the results document (registry
+    order). With a ``cache``, rows whose result is cached (same code, versions, profile and
+    seed) are not run again; failing rows are always run."""
     rows = list(all_rows() if rows is None else rows)
     checks: list = [None] * len(rows)
     keys = [None] * len(rows)
@@ -51,22 +58,38 @@ def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: i
             keys[i] = cache_mod.key("check-row", row=list(_row_key(r)), profile=profile, seed=seed)
             checks[i] = cache.get(*keys[i])
     todo = [i for i, c in enumerate(checks) if c is None]
-    tasks = [(_row_key(rows[i]), profile, seed) for i in todo]
-    if (jobs > 1 or backend != "loky") and len(tasks) > 1:
-        computed = parallel.map_tasks(_run_keyed, tasks, jobs=jobs, progress=progress, backend=backend)
-    else:
-        computed = [run_row(rows[i], profile=profile, seed=seed) for i in progress(todo)]
-    for i, record in zip(todo, computed, strict=True):
-        checks[i] = record
-        if keys[i] is not None and record["status"] != "fail":
-            cache.put(*keys[i], record)
-    for c in checks:
-        if c["status"] == "fail":
-            c["reproduce"] = reproduce_command(c, profile, seed)
-    prov = provenance.collect(profile=profile, seed=seed, argv=argv)
-    if cache is not None:
-        prov["cache"] = cache.stats()
-    return results.assemble(provenance=prov, checks=checks)
+
+    def finish(computed: list) -> dict:
+        for i, record in zip(todo, computed, strict=True):
+            checks[i] = record
+            if keys[i] is not None and record["status"] != "fail":
+                cache.put(*keys[i], record)
+        for c in checks:
+            if c["status"] == "fail":
+                c["reproduce"] = reproduce_command(c, profile, seed)
+        prov = provenance.collect(profile=profile, seed=seed, argv=argv)
+        if cache is not None:
+            prov["cache"] = cache.stats()
+        return results.assemble(provenance=prov, checks=checks)
+
+    tasks = [work.Task(fn=_run_keyed, args=(_row_key(rows[i]) if portable else rows[i], profile, seed),
+                       cost=_row_cost(rows[i]),
+                       label=rows[i].key) for i in todo]
+    return work.Plan(name="checks", tasks=tasks, finish=finish)
+
+
+def run(rows: Iterable[Row] | None = None, *, profile: str = "thorough", seed: int | None = None,
+        progress: Callable[[Iterable], Iterable] = lambda it: it, argv=None, jobs: int = 1,
+        cache: Cache | None = None, backend: str = "loky") -> dict:
+    """Run ``rows`` (default: the whole registry) and return the results document; ``jobs`` > 1
+    runs them in that many worker processes (:mod:`nnconf.work`: the same results, in registry
+    order; each row's hypothesis seed is fixed, so which process ran it does not matter);
+    ``backend="dask"`` sends them to the current dask.distributed client."""
+    p = plan(rows, profile=profile, seed=seed, argv=argv, cache=cache, portable=jobs > 1 or backend != "loky")
+    if backend != "loky":
+        return p.finish(parallel.map_tasks(_run_keyed, [t.args for t in p.tasks], jobs=jobs, progress=progress,
+                                           backend=backend))
+    return work.run([p], jobs=jobs, progress=progress)["checks"]
 
 
 def reproduce_command(check: dict, profile: str, seed: int | None) -> str:

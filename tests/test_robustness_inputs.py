@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli, mnist_report, parallel, report
+from nnconf import cli, mnist_report, parallel, report, work
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"
@@ -32,6 +32,7 @@ def no_work(monkeypatch):
         raise AssertionError("the work started before the inputs were checked")
     monkeypatch.setattr(report, "run", forbidden)
     monkeypatch.setattr(mnist_report, "run", forbidden)
+    monkeypatch.setattr(work, "run", forbidden)  # the report's pool
 
 
 def one_line_error(capsys, *names: str) -> str:
@@ -193,4 +194,4 @@ def test_progress_is_plain_lines_when_stderr_is_not_a_terminal(tmp_path):
                        timeout=240)
     assert r.returncode == 0, r.stderr
     assert "\r" not in r.stderr
-    assert "nnconf: checks: started (1 rows)" in r.stderr and "nnconf: checks: done" in r.stderr
+    assert "nnconf: work: started (1 rows)" in r.stderr and "nnconf: work: done" in r.stderr

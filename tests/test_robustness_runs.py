@@ -5,8 +5,8 @@ Each test reproduces a line of the issue: Ctrl-C (once, twice), SIGTERM and ``ki
 interrupt after the figures were drawn; an out-dir whose name is not UTF-8. The signal tests
 run ``nnconf report`` in its own process group, as a terminal runs a command, and send the
 signal the way a terminal does (to the whole group) or, for ``kill -9``, to the main process
-only. Rows are scikit-learn rows under the 'thorough' profile: ~30 s of work on two workers,
-with no torch or JAX to import, so each test takes a few seconds.
+only. Rows are scikit-learn and reference rows under the 'thorough' profile: ~30 s of work on
+two workers, with no torch or JAX to import, so each test takes a few seconds.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli, interrupts, output, report
+from nnconf import cli, interrupts, output, report, work
 
 ROOT = Path(__file__).resolve().parents[1]
-SLOW_ROWS = ["--only", "act.*", "--only", "loss.*", "--only", "optim.*", "--oracle", "sklearn",
-             "--profile", "thorough"]
+SLOW_ROWS = ["--only", "act.*", "--only", "loss.*", "--only", "optim.*", "--only", "init.*", "--only", "minibatch.*",
+             "--oracle", "sklearn", "--oracle", "reference", "--profile", "thorough"]
 SMALL = ["report", "--profile", "ci", "--only", "act.relu.value", "--oracle", "sklearn",
          "--mnist-epochs", "0", "--jobs", "1", "--no-progress", "--no-figures"]
 
@@ -83,7 +83,7 @@ class Run:
             time.sleep(0.05)
 
     def workers_started(self) -> None:
-        self.wait_for("checks: started")
+        self.wait_for("work: started")
         deadline = time.monotonic() + 30
         while len(_group(self.proc.pid)) < 3:  # main + 2 workers (+ loky's resource tracker)
             assert time.monotonic() < deadline, "the workers did not start"
@@ -170,7 +170,7 @@ def test_kill_9_of_the_main_process_leaves_no_worker_behind(previous):
 
 def test_a_swallowed_interrupt_still_stops_the_run(previous, monkeypatch):
     out, before = previous
-    real = report.run
+    real = work.run
 
     def swallowing(*args, **kwargs):
         try:
@@ -180,7 +180,7 @@ def test_a_swallowed_interrupt_still_stops_the_run(previous, monkeypatch):
             pass  # ... and someone swallows it ("Exception ignored in ...")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(report, "run", swallowing)
+    monkeypatch.setattr(work, "run", swallowing)
     assert cli.main([*SMALL, "--out-dir", str(out)]) == 130
     assert _files(out) == before
 

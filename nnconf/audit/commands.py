@@ -93,6 +93,9 @@ def add_listing_arguments(parser, os_environ) -> None:
                    help="largest file it may write (default 256M)")
     g.add_argument("--listing-disk", type=parse_size, default=d.disk_bytes, metavar="SIZE",
                    help="all it may write into its work directory (default 1G)")
+    g.add_argument("--listing-threads", type=integer(1), default=d.threads, metavar="N",
+                   help=f"BLAS/OpenMP threads of a listing (default {d.threads}: it runs beside the report's "
+                        "workers)")
 
 
 def listing_settings(args) -> sandbox.Settings:
@@ -100,7 +103,7 @@ def listing_settings(args) -> sandbox.Settings:
     limits = sandbox.Limits(timeout_s=args.listing_timeout or DEFAULT_LISTING_TIMEOUT, cpu_s=args.listing_cpu,
                             memory_bytes=args.listing_memory, address_space_bytes=args.listing_address_space,
                             processes=args.listing_processes, file_bytes=args.listing_file_size,
-                            disk_bytes=args.listing_disk)
+                            disk_bytes=args.listing_disk, threads=args.listing_threads)
     return sandbox.Settings(mode=mode, limits=limits, bwrap=args.bwrap)
 
 

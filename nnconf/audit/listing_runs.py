@@ -106,15 +106,20 @@ class Prefetch:
         self._todo = planned(cat, page, opts, s)
         self._done: dict = {}
         self._error: BaseException | None = None
+        self.seconds: float | None = None  # wall-clock seconds of the runs, once done
         self._thread = threading.Thread(target=self._work, name="nnconf-listings", daemon=True)
         self._thread.start()
 
     def _work(self):
+        import time
+        started = time.perf_counter()
         try:
             for key, thunk in self._todo:
                 self._done[key] = thunk()
-        except BaseException as exc:  # noqa: BLE001 - handed to the audit, which reports it per claim
+        except BaseException as exc:  # noqa: BLE001 - the audit runs that listing again, and reports it
             self._error = exc
+        finally:
+            self.seconds = round(time.perf_counter() - started, 2)
 
     def result(self) -> dict:
         """The finished runs by context key (those that raised are left to the audit)."""

@@ -71,12 +71,12 @@ def mnist_dir(setting: str | None) -> str | None:
     return None
 
 
-def _environment(home: Path, mnist: str | None) -> dict:
-    extra = {}
+def _environment(home: Path, mnist: str | None, threads: int = 1) -> dict:
+    extra = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     if mnist:
         from nnconf import data
-        extra = {"NNCONF_LISTING_MNIST_DIR": mnist,
-                 "NNCONF_LISTING_MNIST_SHA256": json.dumps({n: sha for n, (sha, _, _) in data.FILES.items()})}
+        extra.update({"NNCONF_LISTING_MNIST_DIR": mnist,
+                      "NNCONF_LISTING_MNIST_SHA256": json.dumps({n: sha for n, (sha, _, _) in data.FILES.items()})})
     return sandbox.environment(home=home, extra=extra)
 
 
@@ -127,7 +127,7 @@ def run(code: str, *, settings: sandbox.Settings | None = None, timeout: float |
             shutil.copyfile(DRIVER, work / "_nnconf_exercise.py")
             (work / "_nnconf_requests.json").write_text(json.dumps(exercises), encoding="utf-8")
             argv = (*argv[:2], "exercise")
-        job = sandbox.Job(argv=argv, workdir=work, env=_environment(work, mnist_dir),
+        job = sandbox.Job(argv=argv, workdir=work, env=_environment(work, mnist_dir, limits.threads),
                           ro_binds=(Path(mnist_dir),) if mnist_dir else ())
         r = sandbox.run(job, limits, bwrap=bwrap)
         files = _read_back(work)

@@ -57,29 +57,68 @@ def results(cat, settings, ds, *, progress: bool = False, cache=None) -> tuple[d
     ``"hit"``/``"miss"`` (None without a cache)."""
     from ..progress import Progress
 
-    def compute() -> dict:
+    def compute_here() -> dict:
         with Progress("pitfalls", experiments.work(cat, settings), enabled=progress, unit="epoch") as bar:
             return json.loads(json.dumps(finite(experiments.run(cat, ds, settings, progress=bar.update))))
 
     checksums = ds.provenance.get("sha256_uncompressed")
     if cache is None or not checksums:
-        return compute(), None
+        return compute_here(), None
     before = cache.hits
     result = cache.cached("pitfalls", {"data": checksums, "catalogue": cat.sha256,
-                                       "settings": asdict(settings)}, compute)
+                                       "settings": asdict(settings)}, compute_here)
     return result, "hit" if cache.hits > before else "miss"
 
 
+def compute(catalogue_path, settings, spec) -> dict:
+    """The experiments' results (JSON data), in a worker process: the data from ``spec``
+    (:func:`nnconf.mnist_runs.spec`)."""
+    from ..mnist_runs import dataset
+    cat = catalogue.load(catalogue_path)
+    return json.loads(json.dumps(finite(experiments.run(cat, dataset(spec), settings))))
+
+
+def plan_for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, dataset=None, page=None,
+                    catalogue_path=None, cache=None, panels: bool = True):
+    """:func:`for_report` as a plan of :mod:`nnconf.work`: the experiments are one task (unless
+    cached); ``finish`` judges, draws and returns the section."""
+    from .. import mnist_runs, work
+    cat = catalogue.load(catalogue_path)
+    settings = experiments.Settings.from_catalogue(cat, seeds=seeds, epochs=epochs)
+    if dataset is None or dataset.name != "MNIST" or dataset.x_train.shape[1] != settings.sizes[0]:
+        return work.Plan(name="pitfalls", finish=lambda _: for_report(out_dir, dataset=dataset, page=page,
+                                                                      catalogue_path=catalogue_path))
+    checksums = dataset.provenance.get("sha256_uncompressed")
+    key = None
+    if cache is not None and checksums:
+        key = cache.key_of("pitfalls", {"data": checksums, "catalogue": cat.sha256, "settings": asdict(settings)})
+        hit = cache.get(*key)
+        if hit is not None:
+            return work.Plan(name="pitfalls", finish=lambda _: run_section(
+                out_dir, cat=cat, settings=settings, ds=dataset, page=page, panels=panels, computed=(hit, "hit")))
+
+    def finish(outputs: list) -> dict:
+        if key is not None:
+            cache.put(*key, outputs[0])
+        return run_section(out_dir, cat=cat, settings=settings, ds=dataset, page=page, panels=panels,
+                           computed=(outputs[0], "miss" if key else None))
+
+    task = work.Task(fn=compute, args=(cat.path, settings, mnist_runs.spec(dataset)),
+                     cost=experiments.work(cat, settings) * 0.2, label="pitfalls")
+    return work.Plan(name="pitfalls", tasks=[task], finish=finish)
+
+
 def run_section(out_dir, *, cat, settings, ds, page=None, progress: bool = False,
-                panels: bool = True, cache=None) -> dict:
-    """Run (or take from ``cache``), judge against the page, draw; the section as JSON-able data."""
+                panels: bool = True, cache=None, computed: tuple | None = None) -> dict:
+    """Run (or take from ``cache``, or ``computed``: results and cache status), judge against
+    the page, draw; the section as JSON-able data."""
     import time
 
     from ..audit.page import Page
 
     started = time.perf_counter()
     page_obj = Page.read(page) if isinstance(page, str | Path) else page
-    result, cached = results(cat, settings, ds, progress=progress, cache=cache)
+    result, cached = computed or results(cat, settings, ds, progress=progress, cache=cache)
     scale = scale_text(settings)
     recs = records.make(cat, result["rows"], result["arms"], scale=scale, page=page_obj)
     out = Path(out_dir)

@@ -35,6 +35,9 @@ class Limits:
     disk_bytes: int = 1 * GiB  # all it writes into its work directory, watched
     tmpfs_bytes: int = 256 * MiB  # size of its private /tmp and /dev/shm
     output_bytes: int = 1 * MiB  # stdout and stderr kept, each
+    # BLAS/OpenMP threads (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS): one, so that a
+    # listing running beside the report's workers on a 2-core machine does not oversubscribe it
+    threads: int = 1
 
     def __post_init__(self):
         for name, value in self.__dict__.items():

@@ -1,0 +1,51 @@
+"""The report's long work as one list of tasks, run in one pool, longest first.
+
+Each producer — the registry's rows (:mod:`nnconf.report`), the MNIST section's trainings
+(:mod:`nnconf.mnist_report`), the pitfalls experiments (:mod:`nnconf.pitfalls`) — turns what
+is not in the results cache into a :class:`Plan`: tasks (a module-level function and its
+picklable arguments, with an expected cost in seconds) and a ``finish`` that builds its part of
+the report from their outputs. :func:`run` executes the tasks of every plan together through
+:func:`nnconf.parallel.map_tasks`, ordered by cost (longest first: a long training started
+last would leave the other worker idle), and hands each plan its outputs in its own order.
+On two cores this keeps both busy from the first row to the last training; stage by stage,
+each stage's tail left one idle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import parallel
+
+
+@dataclass(frozen=True, kw_only=True)
+class Task:
+    fn: Callable  # importable by name: it runs in a worker process
+    args: tuple
+    cost: float = 1.0  # expected seconds, for the order only
+    label: str = ""
+
+
+@dataclass(kw_only=True)
+class Plan:
+    name: str
+    tasks: list[Task] = field(default_factory=list)
+    finish: Callable[[list], object] = lambda outputs: outputs
+
+
+def _call(fn, args):
+    return fn(*args)
+
+
+def run(plans: list[Plan], *, jobs: int = 1, progress=lambda it: it) -> dict:
+    """``{plan.name: plan.finish(outputs in the plan's task order)}``."""
+    flat = [(p, i, t) for p in plans for i, t in enumerate(p.tasks)]
+    order = sorted(range(len(flat)), key=lambda k: -flat[k][2].cost)
+    outputs = parallel.map_tasks(_call, [(flat[k][2].fn, flat[k][2].args) for k in order], jobs=jobs,
+                                 progress=progress)
+    by_plan: dict[str, list] = {p.name: [None] * len(p.tasks) for p in plans}
+    for k, out in zip(order, outputs, strict=True):
+        plan, i, _ = flat[k]
+        by_plan[plan.name][i] = out
+    return {p.name: p.finish(by_plan[p.name]) for p in plans}
