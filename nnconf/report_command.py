@@ -135,6 +135,9 @@ def cmd_report(args) -> int:
                 results = R.update(results, figures=files, figure_data=data)
         with stages("render"):
             timings = {**stages.total(), **_work_seconds(parts, results["checks"])}
+            if work.LAST.get("utilisation") is not None:
+                timings["pool utilisation"] = work.LAST["utilisation"]
+                timings["pool first task after"] = work.LAST["first_task_after"]
             if listings_ahead is not None and listings_ahead.seconds is not None:
                 timings["listings (sum)"] = listings_ahead.seconds
             results = R.update(results, provenance={**results["provenance"], "timings": timings})

@@ -13,6 +13,8 @@ each stage's tail left one idle.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,17 +37,31 @@ class Plan:
 
 
 def _call(fn, args):
-    return fn(*args)
+    started = time.time()
+    out = fn(*args)
+    return out, (os.getpid(), started, time.time())
+
+
+LAST: dict = {}  # what the last run measured: wall seconds, busy seconds per worker, utilisation
 
 
 def run(plans: list[Plan], *, jobs: int = 1, progress=lambda it: it) -> dict:
     """``{plan.name: plan.finish(outputs in the plan's task order)}``."""
     flat = [(p, i, t) for p in plans for i, t in enumerate(p.tasks)]
     order = sorted(range(len(flat)), key=lambda k: -flat[k][2].cost)
+    started = time.time()
     outputs = parallel.map_tasks(_call, [(flat[k][2].fn, flat[k][2].args) for k in order], jobs=jobs,
                                  progress=progress)
+    wall = time.time() - started
+    busy: dict[int, float] = {}
+    for _, (pid, t0, t1) in outputs:
+        busy[pid] = busy.get(pid, 0.0) + t1 - t0
+    LAST.clear()
+    LAST.update(wall=round(wall, 2), busy={str(k): round(v, 1) for k, v in busy.items()},
+                utilisation=round(sum(busy.values()) / (wall * max(1, len(busy))), 3) if wall > 0 else None,
+                first_task_after=round(min((t0 for _, (_, t0, _) in outputs), default=started) - started, 2))
     by_plan: dict[str, list] = {p.name: [None] * len(p.tasks) for p in plans}
-    for k, out in zip(order, outputs, strict=True):
+    for k, (out, _) in zip(order, outputs, strict=True):
         plan, i, _ = flat[k]
         by_plan[plan.name][i] = out
     return {p.name: p.finish(by_plan[p.name]) for p in plans}
