@@ -7,7 +7,6 @@ Exit codes (for CI gates): 0 all rows pass or are conventions; 1 at least one ro
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import os
 import sys
 import traceback
@@ -17,39 +16,10 @@ from . import options as opt
 from .audit.catalogue import CatalogueError
 from .audit.page import PageError
 from .data import DataError
+from .options import UsageError
 from .output import OutputError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    pass
-
-
-def _select_rows(only: list[str], oracles: list[str] | None):
-    from .registry import all_rows
-    rows = all_rows()
-    unknown = sorted(set(oracles or ()) - {r.oracle for r in rows})
-    if unknown:
-        raise UsageError(f"--oracle: no rows of {', '.join(unknown)}; the registry's oracles: "
-                         + ", ".join(sorted({r.oracle for r in rows})))
-    if only:
-        rows = [r for r in rows if any(fnmatch.fnmatch(r.check.id, pat) or
-                                       fnmatch.fnmatch(r.check.section, pat) for pat in only)]
-    if oracles:
-        rows = [r for r in rows if r.oracle in oracles]
-    if not rows:
-        raise UsageError(f"no check matches --only {only} --oracle {oracles}; "
-                         "`nnconf list` shows the registry")
-    return rows
-
-
-def check_page(page) -> None:
-    """The page given to a command must be readable before any work starts."""
-    if page is None:
-        return
-    from .audit.page import Page
-    Page.read(page)  # PageError: one line naming the file
 
 
 def cmd_report(args) -> int:

@@ -66,3 +66,7 @@ def non_empty(what: str):
 
 directory = non_empty("directory")
 file = non_empty("file")
+
+
+class UsageError(Exception):
+    """Bad usage: one line on standard error, exit code 2."""

@@ -10,6 +10,7 @@ seconds the pool's tasks took by kind, go into the report's provenance (``timing
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import sys
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from . import profiles
 from .cache import Cache
+from .options import UsageError
 from .output import OutputSet
 from .progress import wrapper as progress_wrapper
 
@@ -43,11 +45,37 @@ class Stages:
         return {**self.seconds, "total": round(time.perf_counter() - self._started, 2)}
 
 
+def select_rows(only: list[str], oracles: list[str] | None):
+    """The registry's rows matching ``--only`` (check id or section globs) and ``--oracle``."""
+    from .registry import all_rows
+    rows = all_rows()
+    unknown = sorted(set(oracles or ()) - {r.oracle for r in rows})
+    if unknown:
+        raise UsageError(f"--oracle: no rows of {', '.join(unknown)}; the registry's oracles: "
+                         + ", ".join(sorted({r.oracle for r in rows})))
+    if only:
+        rows = [r for r in rows if any(fnmatch.fnmatch(r.check.id, pat) or
+                                       fnmatch.fnmatch(r.check.section, pat) for pat in only)]
+    if oracles:
+        rows = [r for r in rows if r.oracle in oracles]
+    if not rows:
+        raise UsageError(f"no check matches --only {only} --oracle {oracles}; "
+                         "`nnconf list` shows the registry")
+    return rows
+
+
+def check_page(page) -> None:
+    """The page given to a command must be readable before any work starts."""
+    if page is None:
+        return
+    from .audit.page import Page
+    Page.read(page)  # PageError: one line naming the file
+
+
 def _inputs(args):
     """Everything the run needs, checked before the long work starts."""
     from . import parallel
-    from .cli import _select_rows, check_page
-    rows = _select_rows(args.only, args.oracle)
+    rows = select_rows(args.only, args.oracle)
     jobs = parallel.effective_jobs(args.jobs, len(rows), backend=args.backend)
     client = parallel.dask_client(args.scheduler, workers=jobs) if args.backend == "dask" else None
     check_page(args.page)

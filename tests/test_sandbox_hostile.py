@@ -177,7 +177,8 @@ def hostile(tmp_path_factory):
     codes = _hostile(listener.tcp_port, listener.udp_port, outside, home, token, sleeper)
     page, cat = page_and_catalogue(tmp, codes)
     saved_env, saved_tmp = dict(os.environ), tempfile.tempdir
-    os.environ.update({SECRET_VAR: secret, "HOME": str(home)})
+    # nnconf's own results cache goes elsewhere: HOME must show only what the listings wrote
+    os.environ.update({SECRET_VAR: secret, "HOME": str(home), "XDG_CACHE_HOME": str(tmp / "nnconf-cache")})
     tempfile.tempdir = str(work_root)  # the listings' work directories: findable in /proc
     planted = [ROOT / "nnconf" / f"_{token}.py", Path("/root") / token, Path("/tmp") / token,
                Path("/var/tmp") / token, Path("/") / token]
