@@ -51,7 +51,7 @@ def matrix(results: dict, sections: list[str] | None = None) -> dict:
             bump(c["section"], col)
     for c in results.get("claims", []):
         bump(c["section"], "claims")
-        if c["verdict"] not in ("unverifiable", "stale"):
+        if c["verdict"] not in ("unverifiable", "not-checkable", "stale"):
             bump(c["section"], "reference")
             for col in {_column(fw) for fw in c.get("frameworks", ())} - {None}:
                 bump(c["section"], col)

@@ -39,7 +39,7 @@ code{background:#eef2f6;padding:0 3px;border-radius:3px}.cards{display:flex;flex
 .card{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:10px 14px;min-width:120px}
 .card b{font-size:22px;display:block}.pass,.confirmed{color:#17723a}
 .fail,.wrong,.false,.missing,.not-reproduced{color:#b3261e}
-.convention,.rounding-slip{color:#9a5b00}.skipped,.unverifiable,.stale{color:#5b6472}
+.convention,.rounding-slip{color:#9a5b00}.skipped,.unverifiable,.not-checkable,.stale{color:#5b6472}
 td.cov0{background:#fde8e6}td.cov{background:#e6f4ea}img{max-width:100%;border:1px solid #dde3ea;background:#fff}
 .bar{display:inline-block;height:8px;background:#4b8bd6;vertical-align:middle}.bar.over{background:#b3261e}
 pre{background:#fff;border:1px solid #dde3ea;padding:8px;overflow:auto;font-size:12px}details{margin:8px 0}

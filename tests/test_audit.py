@@ -77,7 +77,7 @@ def test_the_page_findings(real):
     assert recs["loss.example.ce_harsher_than_mse"]["verdict"] == "false"
     assert recs["optim.adam.example.uncorrected_tiny_updates"]["verdict"] == "false"
     assert recs["act.sigmoid.example.sigmoid@-2"]["verdict"] == "confirmed"
-    assert recs["mlp.universal_approximation"]["verdict"] == "unverifiable"
+    assert recs["mlp.universal_approximation"]["verdict"] == "not-checkable"  # a theorem, declared so
     # no results given: the curve claims say why they cannot be judged
     assert recs["mnist.expected.loss@20"]["verdict"] == "unverifiable"
     assert "nnconf report" in recs["mnist.expected.loss@20"]["explanation"]
@@ -241,7 +241,7 @@ def test_each_verdict_kind_arises(tmp_path):
     assert recs["sm.step4"]["verdict"] == "missing" and recs["sm.step4"]["computed"] == "1.00"
     assert recs["loss.harsher"]["verdict"] == "false"
     assert "6.456" in recs["loss.harsher"]["explanation"] and "10.43" in recs["loss.harsher"]["explanation"]
-    assert recs["loss.theorem"]["verdict"] == "unverifiable"
+    assert recs["loss.theorem"]["verdict"] == "not-checkable"
     assert recs["listing.out"]["verdict"] == "wrong"
     assert "[1, 2]" in recs["listing.out"]["explanation"] and "[1, 3]" in recs["listing.out"]["explanation"]
     assert recs["curve.loss@1"]["verdict"] == "not-reproduced"

@@ -300,4 +300,4 @@ def test_the_round_trip_on_a_copy_of_the_real_page(tmp_path, capsys):
     assert all(after[c.id]["verdict"] == "confirmed" for c in cat.claims if c.kind == "number")
     assert not [r for r in after.values() if r["verdict"] in ("unchecked", "stale")]
     assert {r["verdict"] for r in after.values() if r["kind"] not in ("number", "link")} <= {
-        "confirmed", "false", "unverifiable"}
+        "confirmed", "false", "unverifiable", "not-checkable"}

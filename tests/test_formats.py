@@ -133,7 +133,7 @@ def test_the_claims_as_junit_xml_next_to_the_report(tmp_path, capsys):
 
 def test_junit_skips_what_it_cannot_judge_and_survives_odd_text(real):
     cat, records = real
-    odd = dict(records[0], id="odd", verdict="unverifiable", explanation="a \x00 b \x1b c <&>")
+    odd = dict(records[0], id="odd", verdict="not-checkable", explanation="a \x00 b \x1b c <&>")
     root = ET.fromstring(junit.xml(list(records) + [odd], page=str(REAL_PAGE), catalogue=cat.path).encode())
     case = root.find("./testsuite/testcase[@name='odd']")
     assert case.find("skipped").get("message") == "a \ufffd b \ufffd c <&>"

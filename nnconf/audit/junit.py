@@ -27,7 +27,8 @@ def _x(text) -> str:
 def xml(records: list[dict], *, page: str | None, catalogue: str | None, fail_on=FAILING) -> str:
     page_shown, cat_shown = display_path(page), display_path(catalogue)
     failures = sum(r["verdict"] in fail_on for r in records)
-    skipped = sum(r["verdict"] == "unverifiable" and r["verdict"] not in fail_on for r in records)
+    skipped = sum(r["verdict"] in ("unverifiable", "not-checkable") and r["verdict"] not in fail_on
+                  for r in records)
     counts = {"tests": str(len(records)), "failures": str(failures), "errors": "0", "skipped": str(skipped)}
     root = ET.Element("testsuites", {"name": NAME, **counts})
     suite = ET.SubElement(root, "testsuite", {"name": NAME, **counts, "time": "0"})
@@ -46,7 +47,7 @@ def xml(records: list[dict], *, page: str | None, catalogue: str | None, fail_on
         if verdict in fail_on:
             fail = ET.SubElement(case, "failure", {"type": verdict, "message": _x(f"{verdict}: {why}")[:500]})
             fail.text = why
-        elif verdict == "unverifiable":
+        elif verdict in ("unverifiable", "not-checkable"):
             ET.SubElement(case, "skipped", {"message": why[:500]})
         if verdict not in fail_on and verdict != "confirmed":
             out = ET.SubElement(case, "system-out")

@@ -27,7 +27,8 @@ def _ok(holds: bool, computed: str, explanation: str) -> Finding:
 
 
 def not_computable(ctx, reason: str) -> Finding:
-    return Finding("unverifiable", "", reason)
+    """A claim the catalogue declares beyond computation (a theorem, advice), with its reason."""
+    return Finding("not-checkable", "", reason)
 
 
 def still_misclassified(ctx, example: str) -> Finding:

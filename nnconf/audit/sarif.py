@@ -33,8 +33,10 @@ DESCRIPTIONS = {
               "quantity contradict the page."),
     "not-reproduced": ("A printed result is not reproduced", "A point of the page's expected output lies outside "
                        "the prediction interval of the seeds' runs."),
-    "unverifiable": ("A claim cannot be judged here", "A theorem, advice, or a check that needs what this run "
-                     "does not have (a listing run, MNIST results, a framework)."),
+    "unverifiable": ("A claim cannot be judged in this run", "A check that needs what this run does not have "
+                     "(a listing run, MNIST results, a framework); it fails the default gate."),
+    "not-checkable": ("A claim beyond computation", "The catalogue declares the claim (a theorem, a piece of "
+                      "advice) beyond what a computation can judge, with its reason; reported for a human."),
     "stale": ("A claim of the catalogue is not on the page", "The catalogue's text for the claim is gone or "
               "rewritten; the catalogue and the page disagree."),
     "unchecked": ("A printed number no claim judges", "Every number a worked example, table or equation prints "
