@@ -79,7 +79,8 @@ def worktree(rev: str, folder: Path) -> Path:
     """A detached checkout of REV (removed by the caller's ``git worktree remove``)."""
     path = folder / "before"
     subprocess.run(["git", "worktree", "add", "--detach", "--quiet", str(path), rev], cwd=ROOT, check=True)
-    probe = subprocess.run([sys.executable, "-c", "import nnconf, reference; print(nnconf.__file__, reference.__file__)"],
+    code = "import nnconf, reference; print(nnconf.__file__, reference.__file__)"
+    probe = subprocess.run([sys.executable, "-c", code],
                            cwd=path, env={**os.environ, "PYTHONPATH": str(path)}, capture_output=True, text=True)
     if str(path) not in probe.stdout.split()[0] or str(path) not in probe.stdout.split()[-1]:
         raise SystemExit(f"--before: {rev} does not import from its worktree: {probe.stdout}{probe.stderr}")
