@@ -13,6 +13,7 @@ the job.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, replace
 
 from . import data, mnist
@@ -64,7 +65,8 @@ def dataset(spec) -> data.Dataset:
     if path not in _LOADED:
         ds = data.load_dir(path)
         if ds.provenance.get("sha256_uncompressed") != checksums:
-            raise data.DataError(f"{path}: the MNIST files changed while the report ran")
+            raise data.DataError(f"{path}: the MNIST files on {socket.gethostname()} do not match the checksums "
+                                 "the report verified (changed while it ran, or another copy on a cluster worker)")
         _LOADED[path] = ds
     return _LOADED[path]
 

@@ -126,13 +126,10 @@ def cmd_report(args) -> int:
         listings_ahead = start_listing_prefetch(args, cache)  # sandboxed, beside the pool's work
         plans = _plans(args, out, rows, seed, dataset, cache)
         with stages("pool: rows, trainings, experiments"):
-            if args.backend == "dask":  # the rows on the cluster; the trainings here
-                done = {"checks": report.run(rows, profile=args.profile, seed=seed, argv=sys.argv[1:], jobs=jobs,
-                                             cache=cache, backend="dask",
-                                             progress=progress_wrapper("checks", not args.no_progress))}
-                done.update(work.run(plans[1:], jobs=1, progress=progress_wrapper("work", not args.no_progress)))
-            else:
-                done = work.run(plans, jobs=jobs, progress=progress_wrapper("work", not args.no_progress))
+            # the rows, the trainings and the experiments: local workers, or the dask cluster (whose
+            # workers read the MNIST directory at the same path and verify its checksums)
+            done = work.run(plans, jobs=jobs, backend=args.backend,
+                            progress=progress_wrapper("work", not args.no_progress))
         results = done.pop("checks")
         prov = {**results["provenance"], "configuration": {"file": args.config_file, "settings": args.configuration}}
         if client is not None:

@@ -45,20 +45,22 @@ def _call(fn, args):
 LAST: dict = {}  # what the last run measured: wall seconds, busy seconds per worker, utilisation
 
 
-def run(plans: list[Plan], *, jobs: int = 1, progress=lambda it: it) -> dict:
-    """``{plan.name: plan.finish(outputs in the plan's task order)}``."""
+def run(plans: list[Plan], *, jobs: int = 1, progress=lambda it: it, backend: str = "loky") -> dict:
+    """``{plan.name: plan.finish(outputs in the plan's task order)}``; the tasks run in ``jobs``
+    local worker processes (``backend="loky"``) or on the dask cluster of the current client
+    (``backend="dask"``)."""
     flat = [(p, i, t) for p in plans for i, t in enumerate(p.tasks)]
     order = sorted(range(len(flat)), key=lambda k: -flat[k][2].cost)
     started = time.time()
     outputs = parallel.map_tasks(_call, [(flat[k][2].fn, flat[k][2].args) for k in order], jobs=jobs,
-                                 progress=progress)
+                                 progress=progress, backend=backend)
     wall = time.time() - started
     busy: dict[int, float] = {}
     for _, (pid, t0, t1) in outputs:
         busy[pid] = busy.get(pid, 0.0) + t1 - t0
     LAST.clear()
     LAST.update(wall=round(wall, 2), busy={str(k): round(v, 1) for k, v in busy.items()},
-                utilisation=round(sum(busy.values()) / (wall * max(1, len(busy))), 3) if wall > 0 else None,
+                utilisation=round(sum(busy.values()) / (wall * len(busy)), 3) if wall > 0 and busy else None,
                 first_task_after=round(min((t0 for _, (_, t0, _) in outputs), default=started) - started, 2))
     by_plan: dict[str, list] = {p.name: [None] * len(p.tasks) for p in plans}
     for k, (out, _) in zip(order, outputs, strict=True):
