@@ -137,8 +137,9 @@ def test_markdown_and_html_carry_every_section():
     from nnconf import html_report, markdown_report, report_sections
     doc = _committed()
     sections = report_sections.build(doc)
-    assert [s.id for s in sections] == ["summary", "coverage", "claims", "conventions", "properties", "mnist", "pitfalls",
-                                        "figures", "exactness", "mutation", "checks", "tolerances", "provenance"]
+    assert [s.id for s in sections] == ["summary", "coverage", "claims", "conventions", "properties", "mnist",
+                                        "pitfalls", "figures", "exactness", "mutation", "checks", "tolerances",
+                                        "provenance"]
     md, page = markdown_report.render(doc), html_report.render(doc, ROOT / "reports")
     for s in sections:
         assert f"\n## {s.title}\n" in md and f'<a id="{s.id}"></a>' in md, s.id
