@@ -173,4 +173,4 @@ def test_report_runs_the_four_listings_sandboxed_by_default(tmp_path):
     assert mnist["listing_run"]["redirected_loader"] and mnist["verdict"] in ("confirmed", "not-reproduced")
     assert "Epoch 20" in mnist["listing_run"]["stdout_tail"]
     md = (tmp_path / "conformance.md").read_text()
-    assert "Page listings: ran sandboxed" in md
+    assert "**Page listings:** ran sandboxed" in md
