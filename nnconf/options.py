@@ -64,6 +64,15 @@ def non_empty(what: str):
     return parse
 
 
+def verdict_list(text: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """``--fail-on``: comma-separated verdicts, each one of ``known`` (else ``ValueError``)."""
+    chosen = tuple(v.strip() for v in text.split(",") if v.strip())
+    unknown = [v for v in chosen if v not in known]
+    if unknown:
+        raise ValueError(f"--fail-on: unknown verdict(s) {unknown}; known: {', '.join(known)}")
+    return chosen
+
+
 directory = non_empty("directory")
 file = non_empty("file")
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from nnconf import sandbox
-from nnconf.options import directory, file, integer, positive_float
+from nnconf.options import directory, file, integer, positive_float, verdict_list
 
 from . import audit, catalogue, listing_claims, mnist_results, tables
 from .formats import FORMATS
@@ -107,14 +107,6 @@ def listing_settings(args) -> sandbox.Settings:
     return sandbox.Settings(mode=mode, limits=limits, bwrap=args.bwrap)
 
 
-def parse_fail_on(text: str) -> tuple[str, ...]:
-    chosen = tuple(v.strip() for v in text.split(",") if v.strip())
-    unknown = [v for v in chosen if v not in VERDICTS]
-    if unknown:
-        raise ValueError(f"--fail-on: unknown verdict(s) {unknown}; known: {', '.join(VERDICTS)}")
-    return chosen
-
-
 def results_path(args) -> str | None:
     """``--results`` as given; by default the out-dir's report (not the current directory's)."""
     results = getattr(args, "results", None)
@@ -179,7 +171,7 @@ def cmd_audit(args) -> int:
 
     from nnconf import provenance, report
     from nnconf.output import OutputSet
-    fail_on = parse_fail_on(args.fail_on or ",".join(FAILING))
+    fail_on = verdict_list(args.fail_on or ",".join(FAILING), VERDICTS)
     args.listing_timeout = args.listing_timeout or DEFAULT_LISTING_TIMEOUT
     if args.fix or args.diff or args.in_place or args.out is not None:
         from . import rewrite

@@ -167,14 +167,6 @@ def for_report(out_dir, *, seeds: int | None = None, epochs: int | None = None, 
 
 
 # ------------------------------------------------------------------ the command
-def parse_fail_on(text: str) -> tuple[str, ...]:
-    chosen = tuple(v.strip() for v in text.split(",") if v.strip())
-    unknown = [v for v in chosen if v not in VERDICTS]
-    if unknown:
-        raise ValueError(f"--fail-on: unknown verdict(s) {unknown}; known: {', '.join(VERDICTS)}")
-    return chosen
-
-
 def cmd_pitfalls(args) -> int:
     """Every input checked before the work (numbers by argparse, then the verdict names, the
     catalogue, the page, MNIST, the out-dir), then run; 0, or 1 when a verdict is in
@@ -184,7 +176,7 @@ def cmd_pitfalls(args) -> int:
     from ..output import OutputSet
     from ..report import write_atomic
 
-    fail_on = parse_fail_on(args.pitfalls_fail_on)
+    fail_on = opt.verdict_list(args.pitfalls_fail_on, VERDICTS)
     cat = catalogue.load(args.catalogue)
     page = Page.read(args.page) if args.page else None
     ds = data.load(args.mnist_dir, allow_download=not args.offline, allow_openml=not args.offline)

@@ -171,16 +171,8 @@ def run(job: Job, limits: Limits, *, bwrap: str | None) -> Result:
     try:
         while True:
             for key, _ in sel.select(timeout=0.05):
-                data = _read(key.fd)
-                if data is None:
-                    continue
-                if not data:
-                    sel.unregister(key.fileobj)
-                elif key.data is info:
-                    info += data
-                    scope = scope or _pid_ns(info)
-                else:
-                    key.data.add(data)
+                if _take(sel, key, info) and scope is None:
+                    scope = _pid_ns(info)
             now = time.perf_counter()
             if proc.poll() is not None:
                 break
@@ -279,12 +271,20 @@ def _drain(sel, info: bytearray) -> None:
     deadline = time.monotonic() + 1.0
     while sel.get_map() and time.monotonic() < deadline:
         for key, _ in sel.select(timeout=0.05):
-            data = _read(key.fd)
-            if data is None:
-                continue
-            if not data:
-                sel.unregister(key.fileobj)
-            elif key.data is info:
-                info += data
-            else:
-                key.data.add(data)
+            _take(sel, key, info)
+
+
+def _take(sel, key, info: bytearray) -> bool:
+    """Read what one ready pipe holds into its sink (``info`` or a :class:`_Capped`); at its
+    end, stop watching it. True when bwrap's info pipe received bytes."""
+    data = _read(key.fd)
+    if data is None:
+        return False
+    if not data:
+        sel.unregister(key.fileobj)
+        return False
+    if key.data is info:
+        info += data
+        return True
+    key.data.add(data)
+    return False
