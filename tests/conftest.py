@@ -1,7 +1,9 @@
 """Test configuration: hypothesis profiles (``ci`` by default; NNCONF_PROFILE=thorough)."""
 
 import os
+from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 # The tests do not read this repository's [tool.nnconf] (it points at the real page and MNIST
@@ -17,3 +19,17 @@ for _name, _settings in profiles.PROFILES.items():
     settings.register_profile(_name, _settings)
 # Under mutmut (MUTANT_UNDER_TEST set) without an explicit profile: the mutation profile.
 settings.load_profile(os.environ.get("NNCONF_PROFILE") or ("mutation" if "MUTANT_UNDER_TEST" in os.environ else "ci"))
+
+# The tests read the page under test and the verified MNIST copy where .ci/run finds them: in
+# `shared/` beside the checkout. Without them most of the suite would fail one by one, each
+# with a missing-file error; instead the run stops at once with one line that says what to put
+# where (exit code 4, pytest's usage error).
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+NEEDED = (SHARED / "page" / "neural-network-basics.md", SHARED / "mnist" / "SHA256SUMS.uncompressed")
+
+
+def pytest_sessionstart(session):
+    missing = [str(p) for p in NEEDED if not p.is_file()]
+    if missing:
+        raise pytest.UsageError(f"the tests need the page and the verified MNIST copy in {SHARED} (beside the "
+                                f"checkout, as .ci/run expects); missing: {', '.join(missing)}")
