@@ -13,7 +13,7 @@ epochs after the first count (the first carries JAX's compilation). ``--threads`
 sets the BLAS, OpenMP, torch and XLA threads before any of them starts; ``--cpus`` pins the
 process (``taskset``). ``--floors`` also times what bounds the reference and torch: the step's
 matrix products and the update alone, in NumPy and in torch. ``--overhead`` also prints the
-load-independent proxies of :mod:`nnconf.mnist_overhead`: Python-level calls and traced bytes
+load-independent proxies of :mod:`nnconf.mnist.overhead`: Python-level calls and traced bytes
 allocated per training step. A benchmark prints figures; it is not a timed test.
 
     python benchmarks/mnist_epoch.py [--mnist-dir DIR] [--dtype float64] [--framework NAME]...
@@ -167,7 +167,8 @@ def main(argv=None) -> None:
     set_threads(args.threads)  # before NumPy, torch or jax start their thread pools
     if args.cpus:
         os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
-    from nnconf import data, mnist
+    from nnconf.mnist import data
+    from nnconf.mnist import experiment as mnist
 
     if "torch" in (args.framework or FRAMEWORKS):
         import torch
@@ -222,7 +223,7 @@ def main(argv=None) -> None:
             rel = f"{s / base:12.2f}" if base else f"{'–':>12s}"
             print(f"  {name:10s} {s:8.2f} {r:11.2f} {span:>13s} {rel}")
     if args.overhead:
-        from nnconf import mnist_overhead
+        from nnconf.mnist import overhead as mnist_overhead
 
         print(f"{'framework':10s} {'calls/step':>11s} {'traced KiB/step':>16s}")
         for name in args.framework or FRAMEWORKS:

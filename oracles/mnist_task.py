@@ -3,7 +3,7 @@ the record of a run.
 
 A :class:`Task` carries everything a trainer needs and nothing framework-specific: the data
 (NumPy), the shared initial weights in the page's code layout, every epoch's batches as index
-arrays, the learning rate and the dtype. The harness (:mod:`nnconf.mnist`) builds it; the
+arrays, the learning rate and the dtype. The harness (:mod:`nnconf.mnist.experiment`) builds it; the
 NumPy reference and each framework's ``train_mlp(task, progress=None)``
 (:mod:`oracles.torch_mnist`, :mod:`oracles.jax_mnist`, :mod:`oracles.sklearn_mnist`) run it
 and return a :class:`Run`. This module imports no framework.

@@ -13,7 +13,7 @@ os.environ.setdefault("NNCONF_CONFIG", "none")
 # (the source files) cannot see; tests/test_cache.py tests the cache itself.
 os.environ.setdefault("NNCONF_NO_CACHE", "1")
 
-from nnconf import profiles
+from nnconf.conformance import profiles
 
 for _name, _settings in profiles.PROFILES.items():
     settings.register_profile(_name, _settings)

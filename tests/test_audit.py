@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnconf import cli, data
 from nnconf.audit import audit, catalogue, listings, tables
 from nnconf.audit.page import Page
-from nnconf.mutants import MUTANTS, Mutant
+from nnconf.cli import main as cli
+from nnconf.conformance.mutants import MUTANTS, Mutant
+from nnconf.mnist import data
 from reference import losses as L
 
 # NNCONF_TEST_PAGE: the mutation run executes a copy of the tests one folder deeper (mutants/)

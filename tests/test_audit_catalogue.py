@@ -8,8 +8,10 @@ import os
 
 import pytest
 
-from nnconf import cli, data, report
 from nnconf.audit import catalogue
+from nnconf.cli import main as cli
+from nnconf.mnist import data
+from nnconf.report import build as report
 
 from .test_audit_rule import CATALOGUE as FULL
 from .test_audit_rule import PAGE

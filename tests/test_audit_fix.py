@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli
 from nnconf.audit import audit, catalogue, fix, notation, rewrite
 from nnconf.audit.page import Page
+from nnconf.cli import main as cli
 
 from .test_audit_rule import CATALOGUE, _page
 

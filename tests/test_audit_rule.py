@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from nnconf import cli
 from nnconf.audit import audit, catalogue, formulas
 from nnconf.audit.page import Page
+from nnconf.cli import main as cli
 
 CATALOGUE = '''
 schema = "nnconf.claims/1"

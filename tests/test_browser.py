@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli
+from nnconf.cli import main as cli
 
 PAGE = Path(__file__).resolve().parents[2] / "shared" / "page" / "neural-network-basics.md"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -75,7 +75,7 @@ def test_committed_report_renders_in_chromium():
 
 
 def test_the_browser_check_catches_a_broken_image_and_a_script_error(tmp_path):
-    from nnconf.html_report import PROBE
+    from nnconf.report.html import PROBE
     page = tmp_path / "broken.html"
     page.write_text(f"<html><head><script>{PROBE}</script></head><body><img alt='broken' "
                     "src='data:image/png;base64,AAAA'><script>undefinedFunction()</script></body></html>")

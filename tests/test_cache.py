@@ -8,9 +8,10 @@ import threading
 
 import pytest
 
-from nnconf import cache as cache_mod
-from nnconf import cli, report
-from nnconf.registry import all_rows
+from nnconf.cli import main as cli
+from nnconf.conformance.registry import all_rows
+from nnconf.report import build as report
+from nnconf.run import cache as cache_mod
 
 ROWS = [r for r in all_rows() if r.check.id in ("act.relu.value", "loss.mse.grad") and r.oracle == "sklearn"]
 
@@ -112,7 +113,7 @@ def test_the_report_command_says_what_came_from_the_cache(tmp_path, monkeypatch)
 def test_an_mnist_run_is_cached_by_data_checksums_and_configuration(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from nnconf import mnist
+    from nnconf.mnist import experiment as mnist
 
     monkeypatch.setenv("NNCONF_NO_CACHE", "0")
     mnist_dir = Path(__file__).resolve().parents[2] / "shared" / "mnist"

@@ -5,9 +5,10 @@ import json
 import pytest
 
 import oracles
-from nnconf import cli, report
-from nnconf.registry import all_rows
-from nnconf.runner import run_row
+from nnconf.cli import main as cli
+from nnconf.conformance.registry import all_rows
+from nnconf.conformance.runner import run_row
+from nnconf.report import build as report
 
 CONTRACT = {"id", "section", "oracle", "status", "max_abs_err", "max_rel_err", "tolerance",
             "examples", "settings", "note"}

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli, config
+from nnconf.cli import config
+from nnconf.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ framework agrees with the reference under the stated alternative convention. Suc
 ``convention`` rows are findings for the report, not failures. A framework that is not
 installed skips its rows with the reason.
 
-Each run also records which reference functions the row calls (:mod:`nnconf.calls`): every one
+Each run also records which reference functions the row calls (:mod:`nnconf.conformance.calls`): every one
 of them (among the public functions and those with planted bugs) must be declared in the
 row's ``uses()``, or the planted-bug tests would never run its bugs against this row.
 """
@@ -15,10 +15,10 @@ import os
 
 import pytest
 
-from nnconf import calls
-from nnconf.mutants import MUTANTS
-from nnconf.registry import all_rows
-from nnconf.runner import run_row
+from nnconf.conformance import calls
+from nnconf.conformance.mutants import MUTANTS
+from nnconf.conformance.registry import all_rows
+from nnconf.conformance.runner import run_row
 
 PROFILE = os.environ.get("NNCONF_PROFILE") or ("mutation" if "MUTANT_UNDER_TEST" in os.environ else "ci")
 # mutmut's trampolines add functions of their own to the reference modules: no recording then

@@ -10,8 +10,13 @@ import os
 import numpy as np
 import pytest
 
-from nnconf import cli, data, mnist, mnist_runs, parallel, report, work
-from nnconf.registry import all_rows
+from nnconf.cli import main as cli
+from nnconf.conformance.registry import all_rows
+from nnconf.mnist import data
+from nnconf.mnist import experiment as mnist
+from nnconf.mnist import runs as mnist_runs
+from nnconf.report import build as report
+from nnconf.run import parallel, work
 
 from .test_data import SHARED, needs_mnist
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnconf import data
+from nnconf.mnist import data
 
 SHARED = Path(os.environ.get(data.ENV_DIR) or Path(__file__).resolve().parents[2] / "shared" / "mnist")
 # Skipped only when no copy is configured and none lies beside the checkout; a configured

@@ -11,13 +11,13 @@ import pytest
 
 import oracles
 import reference.activations as A
-from nnconf import checks, registry
-from nnconf import strategies as S
-from nnconf.exactness import measure
-from nnconf.quantities import Panel, Quantity, Side
-from nnconf.records import Bug, Page
-from nnconf.runner import run_row
-from nnconf.tolerance import EPS, TINY, Tolerance
+from nnconf.conformance import checks, registry
+from nnconf.conformance import strategies as S
+from nnconf.conformance.exactness import measure
+from nnconf.conformance.quantities import Panel, Quantity, Side
+from nnconf.conformance.records import Bug, Page
+from nnconf.conformance.runner import run_row
+from nnconf.conformance.tolerance import EPS, TINY, Tolerance
 
 
 def softsign(x):
@@ -63,7 +63,7 @@ def softsign_declared(monkeypatch):
 
     monkeypatch.setitem(o.values, "softsign", value)
     monkeypatch.setitem(o.grads, "softsign", grad)
-    # 3. one declaration (normally in nnconf/checks/activations.py's QUANTITIES)
+    # 3. one declaration (normally in nnconf/conformance/checks/activations.py's QUANTITIES)
     q = Quantity(
         name="softsign", module="activations", family="act", section="act.softsign",
         description="x / (1 + |x|)", inputs=S.elementwise,

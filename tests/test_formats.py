@@ -11,10 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from nnconf import cli
 from nnconf.audit import audit, catalogue, formats, junit, sarif
 from nnconf.audit.page import Page
 from nnconf.audit.verdicts import FAILING, VERDICTS
+from nnconf.cli import main as cli
 
 from .test_audit_rule import CATALOGUE, _page
 

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import oracles
-from nnconf import formatting, results
-from nnconf import strategies as S
-from nnconf.records import Check, Page
-from nnconf.tolerance import EPS, TINY, ShapeMismatch, Tolerance, measure
+from nnconf.conformance import strategies as S
+from nnconf.conformance.records import Check, Page
+from nnconf.conformance.tolerance import EPS, TINY, ShapeMismatch, Tolerance, measure
+from nnconf.report import formatting, results
 
 FINITE = st.floats(-1e300, 1e300, allow_nan=False, allow_infinity=False)
 ANY = st.floats(allow_nan=True, allow_infinity=True)
@@ -176,7 +176,7 @@ def test_oracles_compute_in_the_dtype_asked_for(name, dtype):
 
 def test_every_declared_op_is_offered_by_its_oracle():
     """Loading an oracle asserts what the registry's declarations need of it."""
-    from nnconf.registry import all_checks
+    from nnconf.conformance.registry import all_checks
     assert all_checks()
     for name in oracles.ORACLE_NAMES:
         if oracles.available(name)[0]:

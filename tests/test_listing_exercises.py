@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli, sandbox
+from nnconf import sandbox
 from nnconf.audit import audit, catalogue
 from nnconf.audit.listing_claims import defined_names, uncalled_names
 from nnconf.audit.page import Page
+from nnconf.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"

@@ -16,8 +16,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from nnconf import mnist, mnist_overhead
-from nnconf.mutants import Mutant
+from nnconf.conformance.mutants import Mutant
+from nnconf.mnist import experiment as mnist
+from nnconf.mnist import overhead as mnist_overhead
 from oracles.mnist_task import Run, Task
 from reference import losses as L
 from reference import mlp as M

@@ -10,7 +10,7 @@ The test-set correct counts must be identical.
 
 import pytest
 
-from nnconf import mnist
+from nnconf.mnist import experiment as mnist
 
 from .test_data import SHARED, needs_mnist
 
@@ -19,7 +19,7 @@ STEPS = 100
 
 @pytest.fixture(scope="module")
 def runs():
-    from nnconf import data
+    from nnconf.mnist import data
 
     ds = data.load_dir(SHARED)
     cfg = mnist.Config(epochs=1, steps_per_epoch=STEPS)

@@ -13,12 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnconf import cli, coverage
 from nnconf.audit.page import Page
+from nnconf.cli import main as cli
+from nnconf.cli import pitfalls as command
 from nnconf.pitfalls import catalogue as C
-from nnconf.pitfalls import command, experiments, quantities, records, stats
+from nnconf.pitfalls import experiments, quantities, records, stats
 from nnconf.pitfalls.quantities import Value
 from nnconf.pitfalls.tomlpos import positions
+from nnconf.report import coverage
 
 from .test_data import SHARED, needs_mnist
 
@@ -28,7 +30,7 @@ BUNDLED = C.DEFAULT.read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def mnist():
-    from nnconf import data
+    from nnconf.mnist import data
     return data.load_dir(SHARED)
 
 
@@ -219,7 +221,7 @@ def test_planted_non_effect_is_never_confirmed(mnist):
 @needs_mnist
 def test_records_fit_the_report_schema_and_fill_the_coverage(tiny_section):
     jsonschema = pytest.importorskip("jsonschema")
-    schema = json.loads((Path(cli.__file__).parent / "schemas" / "conformance.schema.json").read_text())
+    schema = json.loads((Path(cli.__file__).parents[1] / "report" / "schemas" / "conformance.schema.json").read_text())
     cat, out, section = tiny_section
     claim = {**schema["$defs"]["claim"], "$defs": schema["$defs"]}
     for r in section["records"]:
@@ -262,7 +264,7 @@ def test_stale_row_when_the_page_lost_it(tiny_section):
 
 @needs_mnist
 def test_a_cached_run_gives_the_same_section(mnist, tmp_path):
-    from nnconf.cache import Cache
+    from nnconf.run.cache import Cache
     cat, cache = C.load(), Cache(tmp_path / "cache")
     first = command.run_section(tmp_path / "a", cat=cat, settings=tiny(cat), ds=mnist, page=PAGE,
                                 cache=cache, panels=False)
@@ -277,7 +279,7 @@ def test_a_cached_run_gives_the_same_section(mnist, tmp_path):
 
 
 def test_without_mnist_every_record_is_unverifiable(tmp_path):
-    from nnconf import data
+    from nnconf.mnist import data
     section = command.for_report(tmp_path, mnist_dir=tmp_path / "nowhere")
     assert len(section["records"]) == 14 and section["summary"]["unverifiable"] == 14
     assert "MNIST unavailable" in section["records"][0]["explanation"]

@@ -1,6 +1,6 @@
 """Each check can fail: every mutant of a reference function is caught by a registry row.
 
-For each planted bug (``nnconf.mutants``: those declared with the quantities and optimizers,
+For each planted bug (``nnconf.conformance.mutants``: those declared with the quantities and optimizers,
 and the shared ones) the mutant replaces the reference function, the registry rows that use
 it run under the ``mutation`` profile, and at least one must fail. Which functions need a bug
 is derived from the registry (every function some row's ``uses()`` names; the rows' uses are
@@ -12,9 +12,9 @@ import importlib
 import pytest
 
 import oracles
-from nnconf.mutants import MUTANTS
-from nnconf.registry import all_rows, mutant_requirements
-from nnconf.runner import run_row
+from nnconf.conformance.mutants import MUTANTS
+from nnconf.conformance.registry import all_rows, mutant_requirements
+from nnconf.conformance.runner import run_row
 
 ROWS = all_rows()
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli
+from nnconf.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"

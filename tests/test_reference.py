@@ -72,7 +72,7 @@ def test_symbolic_proofs_can_fail():
     and the softmax + CE gradient without Σy = 1 is not ŷ − y."""
     import sympy as sp
 
-    from nnconf.checks import symbolic
+    from nnconf.conformance.checks import symbolic
     x = sp.Symbol("x", real=True)
     s = 1 / (1 + sp.exp(-x))
     assert not symbolic._zero(sp.diff(s, x) - s * (1 + s))  # a planted sign error
@@ -183,7 +183,7 @@ def test_exactness_flags_a_planted_bug(monkeypatch):
     import numpy as np
 
     import reference.activations as A
-    from nnconf.exactness import measure
+    from nnconf.conformance.exactness import measure
     good = A.sigmoid_grad
     monkeypatch.setattr(A, "sigmoid_grad", lambda x: (good(x) * (1 + 1e-13)).astype(np.asarray(x).dtype))
     r = measure.run("ci", None, 20, names=["sigmoid_grad"])

@@ -15,7 +15,7 @@ derivative included, gets a NaN in turn in each of its array inputs, at a case d
 check's own strategy.
 
 ``softmax_jvp`` is within a few ulp of mpmath in the exactness table. The planted bugs of
-these contracts (``nnconf.mutants.CONTRACT_MUTANTS``) are each caught here.
+these contracts (``nnconf.conformance.mutants.CONTRACT_MUTANTS``) are each caught here.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import hypothesis
 import numpy as np
 import pytest
 
-from nnconf.exactness import measure
-from nnconf.mutants import CONTRACT_MUTANTS
-from nnconf.registry import Check, all_checks
-from nnconf.strategies import Case
+from nnconf.conformance.exactness import measure
+from nnconf.conformance.mutants import CONTRACT_MUTANTS
+from nnconf.conformance.registry import Check, all_checks
+from nnconf.conformance.strategies import Case
 from reference import gradcheck as G
 from reference import init as I
 from reference import mlp as M

@@ -7,10 +7,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from nnconf import cli, report
+from nnconf.cli import main as cli
+from nnconf.report import build as report
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = json.loads((ROOT / "nnconf" / "schemas" / "conformance.schema.json").read_text())
+SCHEMA = json.loads((ROOT / "nnconf" / "report" / "schemas" / "conformance.schema.json").read_text())
 PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"
 SMALL = ["report", "--profile", "ci", "--only", "act.relu*", "--only", "loss.mse.value", "--mnist-epochs", "0",
          "--jobs", "1", "--no-progress", "--no-figures", "--no-listings"]  # listings: test_sandbox.py
@@ -70,7 +71,7 @@ def test_an_interrupted_run_leaves_the_previous_report_intact(small, tmp_path, m
     import shutil
     out = tmp_path / "out"
     shutil.copytree(small, out)
-    from nnconf.output import LOCK_NAME  # the lock file is not output: it names its last holder
+    from nnconf.run.output import LOCK_NAME  # the lock file is not output: it names its last holder
 
     def files():
         return {p.name: p.read_bytes() for p in out.iterdir() if p.name != LOCK_NAME}
@@ -114,7 +115,7 @@ def test_a_mutation_run_is_included_in_the_report(tmp_path):
     assert "Mutation score" in (tmp_path / "conformance.md").read_text()
     assert "reference.x__mutmut_1" in (tmp_path / "conformance.html").read_text()
     # a later mutation run refreshes the section of the existing report, checks not re-run
-    from nnconf import mutation
+    from nnconf.report import mutation
     before = json.loads((tmp_path / "conformance.json").read_text())
     assert mutation.refresh_report({**doc["mutation"], "killed": 10, "survived": 0, "score": 1.0,
                                     "survivors": [], "explained": 0}, tmp_path)
@@ -127,14 +128,16 @@ def test_a_mutation_run_is_included_in_the_report(tmp_path):
 
 # ---------------------------------------------------------------- one model, two renderers
 def _committed():
-    from nnconf import results
+    from nnconf.report import results
     return results.update(json.loads((ROOT / "reports" / "conformance.json").read_text()))
 
 
 def test_markdown_and_html_carry_every_section():
     import html as H
 
-    from nnconf import html_report, markdown_report, report_sections
+    from nnconf.report import html as html_report
+    from nnconf.report import markdown as markdown_report
+    from nnconf.report import sections as report_sections
     doc = _committed()
     sections = report_sections.build(doc)
     assert [s.id for s in sections] == ["summary", "coverage", "claims", "conventions", "properties", "mnist",
@@ -175,7 +178,8 @@ def test_the_audit_recomputes_the_coverage_of_the_report_it_writes_into(small, t
 
 
 def test_the_figures_panels_come_from_the_declarations(tmp_path):
-    from nnconf import figures, registry
+    from nnconf.conformance import registry
+    from nnconf.report import figures
     panels = [q.key for q in registry.activation_panels()]
     assert panels == ["sigmoid", "tanh", "relu", "leaky_relu", "gelu"]  # the page's listing's five
     diffs = figures.activations(tmp_path / "activations.png")

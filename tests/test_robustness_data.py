@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import data
+from nnconf.mnist import data
 
 MB = 1 << 20
 ROOT = Path(__file__).resolve().parents[1]

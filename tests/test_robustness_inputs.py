@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli, mnist_report, parallel, report, work
+from nnconf.cli import main as cli
+from nnconf.mnist import job as mnist_report
+from nnconf.report import build as report
+from nnconf.run import parallel, work
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"
@@ -149,7 +152,7 @@ def _python(code: str, env_extra: dict, timeout: float = 240) -> subprocess.Comp
 
 
 def test_nnconf_disable_is_honoured_by_mnist_the_frameworks_are_not_even_imported(tmp_path):
-    code = (f"import sys; from nnconf import cli\n"
+    code = (f"import sys; from nnconf.cli import main as cli\n"
             f"rc = cli.main(['mnist', '--epochs', '1', '--steps-per-epoch', '2', '--mnist-dir', {str(MNIST)!r},"
             f" '--no-progress', '--out-dir', {str(tmp_path)!r}])\n"
             "print(rc, sorted(m for m in ('torch', 'jax', 'sklearn.neural_network') if m in sys.modules))")

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli, interrupts, output, report, work
+from nnconf.cli import main as cli
+from nnconf.report import build as report
+from nnconf.run import interrupts, output, work
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_ROWS = ["--only", "act.*", "--only", "loss.*", "--only", "optim.*", "--only", "init.*", "--only", "minibatch.*",

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli, sandbox
+from nnconf import sandbox
 from nnconf.audit import listings
+from nnconf.cli import main as cli
 
 from .listing_pages import page_and_catalogue, processes_with
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from nnconf import cli
+from nnconf.cli import main as cli
 
 from .listing_pages import page_and_catalogue, processes_with
 

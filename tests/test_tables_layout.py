@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nnconf import cli
 from nnconf.audit import catalogue
 from nnconf.audit.verdicts import fmt
+from nnconf.cli import main as cli
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT.parent / "shared" / "page" / "neural-network-basics.md"

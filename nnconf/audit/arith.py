@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import mpmath
 
-from .verdicts import DPS
+from nnconf.audit.verdicts import DPS
 
 MP = mpmath.MPContext()  # a context of its own at 50 digits: no global precision to set and reset
 MP.dps = DPS

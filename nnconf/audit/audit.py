@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import carry, derived, formulas, listing_claims, mnist_results, prose
-from . import catalogue as C
-from .page import Page
-from .terminal import coverage_line, summary, table
-from .verdicts import FAILING, VERDICTS
+from nnconf.audit import carry, derived, formulas, listing_claims, mnist_results, prose
+from nnconf.audit import catalogue as C
+from nnconf.audit.page import Page
+from nnconf.audit.terminal import coverage_line, summary, table
+from nnconf.audit.verdicts import FAILING, VERDICTS
 
 __all__ = ["Options", "Result", "run", "audit", "summary", "failing", "table", "coverage_line", "FAILING",
            "VERDICTS"]
@@ -36,7 +36,7 @@ class Options:
     mnist_section: dict | None = None  # a MNIST section already at hand (nnconf report's own)
     checks: list | None = None  # registry results already at hand (nnconf report's own): reused as evidence
     mnist_note: str = ""
-    cache: object = None  # nnconf.cache.Cache: listing runs kept across audits
+    cache: object = None  # nnconf.run.cache.Cache: listing runs kept across audits
     prefetched: dict | None = None  # listing runs made ahead (nnconf.audit.listing_runs.Prefetch)
 
 
@@ -105,8 +105,8 @@ def _number(ctx: Context, claim: C.Claim, printed: str, done: dict) -> carry.Ver
 
 
 def _evidence(ctx: Context, claim: C.Claim) -> tuple[str, str, str]:
-    from nnconf.registry import all_rows
-    from nnconf.runner import run_row
+    from nnconf.conformance.registry import all_rows
+    from nnconf.conformance.runner import run_row
     done = [c for c in (ctx.opts.checks or []) if c["id"] in claim.evidence]
     if done:
         results = done  # the report ran these rows already
@@ -126,7 +126,7 @@ def _evidence(ctx: Context, claim: C.Claim) -> tuple[str, str, str]:
 
 
 def _curves(ctx: Context, claims: list[C.Claim]) -> dict[str, tuple]:
-    from nnconf import mnist
+    from nnconf.mnist import experiment as mnist
     m = ctx.mnist()
     if m is None:
         return {c.id: ("", "unverifiable", ctx.mnist_note) for c in claims}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from .verdicts import DPS, rounds_to, show, show_rounded, tokens_of
+from nnconf.audit.verdicts import DPS, rounds_to, show, show_rounded, tokens_of
 
 REF = re.compile(r"\{([\w.@\-]+)\}")
 LITERAL = re.compile(r"(?<![\w.\"])(\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?![\w.\"])")

@@ -16,11 +16,11 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import examples as E
-from . import schema as S
-from . import tomlpos
-from .carry import MAX_CARRIED, REF
-from .template import TemplateError, compile_template
+from nnconf.audit import examples as E
+from nnconf.audit import schema as S
+from nnconf.audit import tomlpos
+from nnconf.audit.carry import MAX_CARRIED, REF
+from nnconf.audit.template import TemplateError, compile_template
 
 DEFAULT = Path(__file__).with_name("claims.toml")
 SCHEMA = "nnconf.claims/1"
@@ -170,7 +170,7 @@ def load(path=None) -> Catalogue:
                 fail(entry.keys.get("value", c.line),
                      f"claim {c.id!r}: value {c.value!r} not computed by the reference ({exc})")
         if c.exercise:
-            from .exercises import EXERCISES
+            from nnconf.audit.exercises import EXERCISES
             try:
                 EXERCISES[c.exercise].inputs(cat, c.args)
             except (KeyError, IndexError, TypeError) as exc:
@@ -180,7 +180,7 @@ def load(path=None) -> Catalogue:
 
 
 def _claim(raw: dict, entry, examples: dict, fail) -> Claim:
-    from . import formulas, prose  # the names are checked here, not at audit time
+    from nnconf.audit import formulas, prose  # the names are checked here, not at audit time
 
     cid, at = raw["id"], entry.keys.get
     if "value" in raw and VALUE.match(raw["value"]).group(1) not in examples:
@@ -199,7 +199,7 @@ def _claim(raw: dict, entry, examples: dict, fail) -> Claim:
             except TemplateError as exc:
                 fail(at(key), f"claim {cid!r}: {exc}")
     if raw.get("exercise"):
-        from .exercises import EXERCISES
+        from nnconf.audit.exercises import EXERCISES
         if raw["kind"] != "listing" or raw["exercise"] not in EXERCISES:
             fail(at("exercise"), f"claim {cid!r}: exercise {raw['exercise']!r} must be one of "
                                  f"{', '.join(sorted(EXERCISES))}, on a listing claim")

@@ -16,9 +16,9 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .arith import MP, NotArithmetic, Value, parse, to_mp
-from .units import LIST_ITEM
-from .verdicts import MP_TIE
+from nnconf.audit.arith import MP, NotArithmetic, Value, parse, to_mp
+from nnconf.audit.units import LIST_ITEM
+from nnconf.audit.verdicts import MP_TIE
 
 QUOTED = re.compile(r"\(\s*[\"“][^\"”\n]*[\"”]\s*\)|[\"“][^\"”]*[\"”]")
 CLAUSE = re.compile(r"[()\[\]]|;|,\s|:\s|\.\s|—|⇒|\n\s*\n")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import chains, formulas, printed, units
-from .arith import MP
-from .arith import to_mp as mp
-from .page import Page, numbers
+from nnconf.audit import chains, formulas, printed, units
+from nnconf.audit.arith import MP
+from nnconf.audit.arith import to_mp as mp
+from nnconf.audit.page import Page, numbers
 
 
 def _base(**kw) -> dict:

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import audit, printed, steps, units
-from . import catalogue as C
-from .page import Page, numbers
-from .steps import Change, Edit, FixError, page_minus, shown
-from .verdicts import fmt, rounds_to
+from nnconf.audit import audit, printed, steps, units
+from nnconf.audit import catalogue as C
+from nnconf.audit.page import Page, numbers
+from nnconf.audit.steps import Change, Edit, FixError, page_minus, shown
+from nnconf.audit.verdicts import fmt, rounds_to
 
 __all__ = ["FIXABLE", "Change", "Fixed", "FixError", "at_precision", "plan", "shown"]
 

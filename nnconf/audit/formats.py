@@ -21,9 +21,9 @@ import json
 import os
 from pathlib import Path
 
-from . import sarif
-from .terminal import summary, table
-from .verdicts import FAILING
+from nnconf.audit import sarif
+from nnconf.audit.terminal import summary, table
+from nnconf.audit.verdicts import FAILING
 
 FORMATS = ("text", "json", "github", "sarif")
 SCHEMA = "nnconf.audit-findings/1"
@@ -123,7 +123,7 @@ def section_lines(page_path) -> callable:
     """``section -> (page, heading line)`` for placing a check row on the page: the heading of
     its section, else of the nearest enclosing one (``act.gelu`` -> ``act``); ``(None, None)``
     when the page has neither."""
-    from .page import Page
+    from nnconf.audit.page import Page
     page = Page.read(page_path) if page_path else None
 
     def line(section: str):

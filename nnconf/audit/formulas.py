@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .quantities import POINTS, QUANTITIES, Quantity
+from nnconf.audit.quantities import POINTS, QUANTITIES, Quantity
 
 RTOL = 1e-12
 

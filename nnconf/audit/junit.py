@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from .formats import display_path, where
-from .verdicts import FAILING
+from nnconf.audit.formats import display_path, where
+from nnconf.audit.verdicts import FAILING
 
 NAME = "nnconf.claims"
 # characters XML 1.0 cannot hold (a page's text may carry them)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from . import catalogue as C
-from . import fix
-from .page import Page
-from .units import LIST_ITEM, TABLE_RULE
+from nnconf.audit import catalogue as C
+from nnconf.audit import fix
+from nnconf.audit.page import Page
+from nnconf.audit.units import LIST_ITEM, TABLE_RULE
 
 
 class LayoutError(ValueError):

@@ -17,10 +17,10 @@ import ast
 import numpy as np
 
 from nnconf import sandbox
-
-from . import carry, exercises, listing_runs, listings
-from . import catalogue as C
-from .page import EXPECTED_LINE, numbers
+from nnconf.audit import carry, exercises, listing_runs, listings
+from nnconf.audit import catalogue as C
+from nnconf.audit.page import numbers
+from nnconf.mnist.job import EXPECTED_LINE
 
 
 def settings(opts) -> sandbox.Settings:

@@ -4,7 +4,7 @@ Each listing runs at most twice per audit — as ``__main__`` for its output cla
 for all its exercise claims (see :mod:`nnconf.audit.listing_claims`). A run is a function of
 the listing's code, the exercises asked of it, the sandbox settings and limits, the local
 MNIST copy (by checksums) and the installed versions, so :func:`run` keeps it in the results
-cache (:mod:`nnconf.cache`) under that key: editing the page elsewhere does not run its
+cache (:mod:`nnconf.run.cache`) under that key: editing the page elsewhere does not run its
 listings again. (The page's MNIST listing draws unseeded random numbers: a cached run is one
 sample of it, as a fresh run would be.)
 
@@ -21,12 +21,11 @@ import threading
 from dataclasses import asdict
 
 from nnconf import sandbox
-
-from . import exercises, listings
+from nnconf.audit import exercises, listings
 
 
 def _material(code: str, s: sandbox.Settings, mnist: str | None, requests) -> dict:
-    from nnconf import data
+    from nnconf.mnist import data
     return {"code": hashlib.sha256(code.encode()).hexdigest(), "mode": s.mode,
             "limits": dict(s.limits.__dict__), "exercises": requests,
             "mnist": {n: sha for n, (sha, _, _) in data.FILES.items()} if mnist else None}
@@ -52,7 +51,7 @@ def run(opts, code: str, s: sandbox.Settings, mnist: str | None, exercises_: lis
 
     if cache is None or s.mode == "off":
         return compute()
-    from nnconf import cache as cache_mod
+    from nnconf.run import cache as cache_mod
     key, material = cache_mod.key("listing-run", **_material(code, s, mnist, exercises_))
     hit = cache.get(key, material)
     if hit is not None:

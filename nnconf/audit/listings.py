@@ -64,7 +64,7 @@ def printable(text: str, limit: int = TAIL) -> str:
 def mnist_dir(setting: str | None) -> str | None:
     """The local MNIST copy the loader shim serves: ``setting`` (``--mnist-dir``), else
     ``$NNCONF_MNIST_DIR``, else the user cache when it holds the four files; None if none."""
-    from nnconf import data
+    from nnconf.mnist import data
     for candidate in (setting, os.environ.get(data.ENV_DIR), str(data.cache_dir())):
         if candidate and all(any(Path(candidate, n + s).is_file() for s in ("", ".gz")) for n in data.FILES):
             return str(Path(candidate).resolve())
@@ -74,7 +74,7 @@ def mnist_dir(setting: str | None) -> str | None:
 def _environment(home: Path, mnist: str | None, threads: int = 1) -> dict:
     extra = {name: str(threads) for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
     if mnist:
-        from nnconf import data
+        from nnconf.mnist import data
         extra.update({"NNCONF_LISTING_MNIST_DIR": mnist,
                       "NNCONF_LISTING_MNIST_SHA256": json.dumps({n: sha for n, (sha, _, _) in data.FILES.items()})})
     return sandbox.environment(home=home, extra=extra)

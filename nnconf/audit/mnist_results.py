@@ -62,7 +62,8 @@ def read(path) -> dict | None:
 
 def reusable(section: dict) -> str | None:
     """Why a report's MNIST section cannot be reused for the page's claims (None if it can)."""
-    from nnconf import data, mnist
+    from nnconf.mnist import data
+    from nnconf.mnist import experiment as mnist
     if section.get("dataset") != "MNIST":
         return f"dataset is {section.get('dataset')!r}, not MNIST"
     prov = section.get("data_provenance", {})
@@ -101,7 +102,7 @@ def find(opts):
     if opts.train:
         from types import SimpleNamespace
 
-        from nnconf import mnist_report
+        from nnconf.mnist import job as mnist_report
         section = mnist_report.run(SimpleNamespace(
             mnist_dir=opts.mnist_dir, offline=True, digits=False, lr=0.001, batch_size=64,
             steps_per_epoch=None, framework=["reference", "torch"], no_progress=opts.progress is None,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 import re
 
-from .carry import REF
-from .page import numbers
+from nnconf.audit.carry import REF
+from nnconf.audit.page import numbers
 
 MINUS = "−"
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
-from .template import NUMBER, Index, Template, TemplateError, compile_template
+from nnconf.audit.template import NUMBER, Index, Template, TemplateError, compile_template
 
 SECTION_ID = re.compile(r"`\[([\w.]+)\]`")
 HEADING = re.compile(r"(#{1,6})[ \t]")
@@ -24,7 +24,6 @@ __all__ = ["Page", "PageError", "Section", "Located", "Listing", "numbers", "sha
 
 
 # a line of the page's printed MNIST output: "Epoch N | Loss: … | Test Accuracy: …"
-EXPECTED_LINE = re.compile(r"Epoch\s+(\d+)\s*\|\s*Loss:\s*([0-9.]+)\s*\|\s*Test Accuracy:\s*([0-9.]+)")
 
 
 class PageError(Exception):

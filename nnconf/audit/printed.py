@@ -22,8 +22,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from .page import Page
-from .units import BOLD, units
+from nnconf.audit.page import Page
+from nnconf.audit.units import BOLD, units
 
 NUMBER = re.compile(r"(?<![\w.])(?:\d{1,3}(?:[ \u202f\u2009]\d{3})+(?![\d.])|\d+(?:\.\d+)?(?:e[−-]?\d+)?)"
                     r"(?:[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)?|½")

@@ -19,9 +19,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import audit, catalogue, fix
-from .page import Page
-from .verdicts import VERDICTS
+from nnconf.audit import audit, catalogue, fix
+from nnconf.audit.page import Page
+from nnconf.audit.verdicts import VERDICTS
 
 
 def check_destination(args) -> None:

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from urllib.parse import quote
 
-from .. import __version__
-from .verdicts import FAILING, VERDICTS
+from nnconf import __version__
+from nnconf.audit.verdicts import FAILING, VERDICTS
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 

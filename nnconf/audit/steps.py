@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import catalogue as C
-from . import notation, units
-from .template import compile_template
-from .verdicts import fmt
+from nnconf.audit import catalogue as C
+from nnconf.audit import notation, units
+from nnconf.audit.template import compile_template
+from nnconf.audit.verdicts import fmt
 
 STEP_LABEL = re.compile(r"Step (\d+): ")
 MINUS = "−"

@@ -14,9 +14,9 @@ import io
 
 import numpy as np
 
-from . import catalogue as C
-from .page import Page, numbers
-from .verdicts import decimals, fmt
+from nnconf.audit import catalogue as C
+from nnconf.audit.page import Page, numbers
+from nnconf.audit.verdicts import decimals, fmt
 
 
 def _cells(value, token: str | None, precision: int | None) -> str:

@@ -4,7 +4,7 @@ coverage."""
 
 from __future__ import annotations
 
-from .verdicts import VERDICTS
+from nnconf.audit.verdicts import VERDICTS
 
 
 def summary(records: list[dict]) -> dict:

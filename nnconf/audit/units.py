@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from typing import NamedTuple
 
-from .page import Page
+from nnconf.audit.page import Page
 
 LIST_ITEM = re.compile(r"[ \t]*(?:[-*+]|\d+\.)[ \t]")
 TABLE_RULE = re.compile(r"\|?[ \t]*:?-{2,}")

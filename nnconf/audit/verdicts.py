@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import mpmath
 
-from .page import numbers
+from nnconf.audit.page import numbers
 
 VERDICTS = ("confirmed", "rounding-slip", "wrong", "missing", "false", "not-reproduced",
             "unverifiable", "not-checkable", "stale", "unchecked", "inconsistent")

@@ -11,10 +11,6 @@ over seeds with a confidence interval, against a threshold. Modules:
 - :mod:`.quantities`: the symptoms as measurable quantities; :mod:`.stats`: effects,
   intervals, verdicts;
 - :mod:`.experiments`: running and judging; :mod:`.records`: the audit-shaped records;
-- :mod:`.figures`: one panel per row; :mod:`.command`: ``nnconf pitfalls`` and
-  :func:`for_report`.
+- :mod:`.figures`: one panel per row; :mod:`nnconf.cli.pitfalls`: ``nnconf pitfalls`` and
+  its ``for_report``.
 """
-
-from .command import add_parser, for_report
-
-__all__ = ["add_parser", "for_report"]

@@ -17,9 +17,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .quantities import QUANTITIES
-from .stats import CLAIMS, EFFECTS
-from .tomlpos import line_of, positions
+from nnconf.pitfalls.quantities import QUANTITIES
+from nnconf.pitfalls.stats import CLAIMS, EFFECTS
+from nnconf.pitfalls.tomlpos import line_of, positions
 
 DEFAULT = Path(__file__).with_name("catalogue.toml")
 SCHEMA = "nnconf.pitfalls/1"

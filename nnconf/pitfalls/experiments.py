@@ -15,8 +15,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import frameworks, quantities, stats, training
-from .catalogue import Catalogue, Row, Test
+from nnconf.pitfalls import frameworks, quantities, stats, training
+from nnconf.pitfalls.catalogue import Catalogue, Row, Test
 
 RUNNERS = {"shapes": frameworks.shapes, "integer_labels": frameworks.integer_labels}
 
@@ -65,7 +65,7 @@ def cache_key(cat: Catalogue, settings: Settings, data_provenance: dict) -> str:
     h.update(json.dumps(data_provenance.get("sha256_uncompressed") or data_provenance,
                         sort_keys=True, default=str).encode())
     root = Path(__file__).resolve().parents[2]
-    for pattern in ("nnconf/pitfalls/*.py", "reference/*.py", "oracles/*_pitfalls.py", "nnconf/mnist.py"):
+    for pattern in ("nnconf/pitfalls/*.py", "reference/*.py", "oracles/*_pitfalls.py", "nnconf/mnist/experiment.py"):
         for f in sorted(root.glob(pattern)):
             h.update(f.name.encode())
             h.update(f.read_bytes())

@@ -3,7 +3,7 @@ integer labels with cross-entropy, run where a user would make the mistake — t
 reference, torch, JAX/optax and (for the loss) scikit-learn — through ``oracles/*_pitfalls.py``.
 
 Each seed gives one batch of real MNIST (the first batch of the seed's first permutation) and
-the page's He-initialised MLP (:func:`nnconf.mnist.make_inputs`), so the logits are the page's
+the page's He-initialised MLP (:func:`nnconf.mnist.experiment.make_inputs`), so the logits are the page's
 network's. Every call is classified:
 
 - ``raises``: an exception (its type and first line are kept);
@@ -22,10 +22,9 @@ import warnings
 import numpy as np
 
 import oracles
+from nnconf.mnist import experiment as mnist
 from reference import losses as L
 from reference import mlp as M
-
-from .. import mnist
 
 REL_TOL = 1e-9
 """Relative agreement that counts as the same loss: float64 implementations of one softmax

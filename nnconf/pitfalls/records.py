@@ -11,7 +11,7 @@ the symptom) and ``pitfalls.<row>.fix`` (the fix removes it), each with the keys
 
 from __future__ import annotations
 
-from . import stats
+from nnconf.pitfalls import stats
 
 KIND = "experiment"
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .quantities import Value
+from nnconf.pitfalls.quantities import Value
 
 EFFECTS = ("mistake_minus_fixed", "fixed_minus_mistake", "mistake_over_fixed", "mistake_arm",
            "fixed_arm")

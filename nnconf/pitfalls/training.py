@@ -4,7 +4,7 @@ The page's MLP and optimizer: layers ``scale.sizes`` (784-256-128-10), ReLU, sof
 page's clipped cross-entropy (:func:`reference.losses.cross_entropy`), backpropagation by
 :func:`reference.mlp.backward`, plain SGD ``W -= lr·dW`` in the page's code layout. The initial
 weights (He normal, zero biases) and the per-epoch permutations come from
-:func:`nnconf.mnist.make_inputs` for the seed, so the two arms of a row share them; an arm
+:func:`nnconf.mnist.experiment.make_inputs` for the seed, so the two arms of a row share them; an arm
 changes only what its row is about:
 
 - ``lr``: the SGD learning rate;
@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nnconf.mnist import experiment as mnist
 from reference import losses as L
 from reference import mlp as M
-
-from .. import mnist
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,7 +84,7 @@ def curve(losses: np.ndarray, points: int = 60) -> dict:
     """The batch losses averaged over consecutive windows of ``window`` steps (about ``points``
     windows; window i ends at step (i + 1)·window); non-finite losses count as the clipped
     loss's bound."""
-    from .quantities import LOSS_BOUND
+    from nnconf.pitfalls.quantities import LOSS_BOUND
 
     ell = np.where(np.isfinite(losses), losses, LOSS_BOUND)
     w = max(1, len(ell) // points)

@@ -35,24 +35,24 @@ the same environment, limits, timeout and kill of the process session, but no na
 the code has the network and the user's files, and a process that leaves the session escapes.
 """
 
-from .command import command, environment, launcher, read_only_paths
-from .probe import available, find
-from .spec import (
-                   BWRAP_ENV,
-                   INSTALL_HINT,
-                   SANDBOX_GID,
-                   SANDBOX_UID,
-                   Availability,
-                   GiB,
-                   Job,
-                   Limits,
-                   MiB,
-                   Result,
-                   SandboxError,
-                   Settings,
-                   size_text,
+from nnconf.sandbox.command import command, environment, launcher, read_only_paths
+from nnconf.sandbox.probe import available, find
+from nnconf.sandbox.spec import (
+    BWRAP_ENV,
+    INSTALL_HINT,
+    SANDBOX_GID,
+    SANDBOX_UID,
+    Availability,
+    GiB,
+    Job,
+    Limits,
+    MiB,
+    Result,
+    SandboxError,
+    Settings,
+    size_text,
 )
-from .watch import run
+from nnconf.sandbox.watch import run
 
 __all__ = ["BWRAP_ENV", "INSTALL_HINT", "SANDBOX_GID", "SANDBOX_UID", "Availability", "GiB", "Job", "Limits",
            "MiB", "Result", "SandboxError", "Settings", "available", "command", "environment", "find", "launcher",

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .spec import SANDBOX_GID, SANDBOX_UID, Job, Limits, MiB
+from nnconf.sandbox.spec import SANDBOX_GID, SANDBOX_UID, Job, Limits, MiB
 
 _ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd", "group",
         "nsswitch.conf", "hosts", "host.conf", "fonts", "mime.types", "matplotlibrc", "alternatives",

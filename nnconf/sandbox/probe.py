@@ -10,9 +10,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .command import environment
-from .spec import BWRAP_ENV, INSTALL_HINT, SANDBOX_UID, Availability, Job, Limits
-from .watch import run
+from nnconf.sandbox.command import environment
+from nnconf.sandbox.spec import BWRAP_ENV, INSTALL_HINT, SANDBOX_UID, Availability, Job, Limits
+from nnconf.sandbox.watch import run
 
 
 def find(setting: str | None = None) -> str | None:

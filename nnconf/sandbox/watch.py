@@ -13,8 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from .command import command, launcher
-from .spec import SANDBOX_GID, SANDBOX_UID, Job, Limits, Result, size_text
+from nnconf.sandbox.command import command, launcher
+from nnconf.sandbox.spec import SANDBOX_GID, SANDBOX_UID, Job, Limits, Result, size_text
 
 
 def _tasks_of(uid: int) -> int:

@@ -97,6 +97,67 @@ def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+# The layers, bottom first. A module may import its own layer and those below it, never one
+# above: reference/ and oracles/ know nothing of nnconf; nnconf's packages stack by job.
+LAYERS = (
+    ("reference",),
+    ("oracles",),
+    ("nnconf",),  # the package itself: its version only
+    ("nnconf.run",),  # work pool, cache, interrupts, output files, progress, provenance
+    ("nnconf.sandbox",),  # running untrusted code
+    ("nnconf.conformance",),  # declarations, registry, runner, tolerances, planted bugs, exactness
+    ("nnconf.mnist",),  # the MNIST data and trainings
+    ("nnconf.audit",),  # reading a page and judging its claims
+    ("nnconf.pitfalls",),  # the pitfalls' experiments
+    ("nnconf.report",),  # the results model, its document, renderers and figures
+    ("nnconf.cli",),  # the commands: nothing imports them
+)
+MAX_TOP_ENTRIES = 10  # `ls nnconf`, __pycache__ included: the tree reads as the architecture
+
+
+def _layer(module: str, layers=LAYERS) -> int:
+    best, found = -1, -1
+    for i, prefixes in enumerate(layers):
+        for p in prefixes:
+            if (module == p or module.startswith(p + ".")) and len(p) > best:
+                best, found = len(p), i
+    return found
+
+
+def _upward(graph: dict[str, set[str]], layers=LAYERS) -> list[str]:
+    """Every import from a module to one in a higher layer (or to a module in no layer)."""
+    out = []
+    for m, targets in graph.items():
+        for t in targets:
+            lm, lt = _layer(m, layers), _layer(t, layers)
+            if lm < 0 or lt < 0 or lt > lm:
+                out.append(f"{m} (layer {lm}) imports {t} (layer {lt})")
+    return sorted(out)
+
+
+def test_imports_flow_down_the_layers():
+    up = _upward(_graph())
+    assert not up, "imports running up the layers: " + "; ".join(up)
+
+
+def test_the_layer_check_finds_an_upward_import():
+    layers = (("a",), ("b",), ("c",))
+    assert _upward({"a.x": {"b.y"}, "b.y": {"a.z"}, "c": {"b.y"}, "a.z": set()}, layers) == [
+        "a.x (layer 0) imports b.y (layer 1)"]
+    assert _layer("nnconf.audit.page") == 7 and _layer("nnconf.cli.audit") == 10
+
+
+def test_every_module_has_a_layer():
+    assert not [m for m in MODULES if _layer(m) < 0]
+
+
+def test_the_package_top_stays_small():
+    entries = {p.name for p in (ROOT / "nnconf").iterdir()} | {"__pycache__"}
+    assert len(entries) <= MAX_TOP_ENTRIES, sorted(entries)
+    packages = {p.name for p in (ROOT / "nnconf").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert packages == {prefix[0].split(".")[1] for prefix in LAYERS[3:]}, packages
+
+
 def test_no_private_names_across_modules():
     found = []
     for module, path in MODULES.items():
@@ -125,7 +186,7 @@ def test_files_stay_at_a_few_hundred_lines():
 FRAMEWORKS = ("torch", "jax", "jaxlib", "optax", "sklearn")
 # Framework imports outside oracles/ that are not framework *calls* of the suite:
 FRAMEWORK_IMPORTS_ALLOWED = {
-    "nnconf.data": "the MNIST loader's fallbacks (fetch_openml, the bundled digits): data, not a computation",
+    "nnconf.mnist.data": "the MNIST loader's fallbacks (fetch_openml, the bundled digits): data, not a computation",
     "nnconf.audit.listings": "the shim injected into the page's own listings run in a subprocess",
     "nnconf.audit.listing_prelude": "that shim itself: it runs inside the sandboxed listing, redirecting the "
                                     "page's own fetch_openml call to the verified local MNIST copy",
