@@ -258,6 +258,13 @@ def gelu_grad(x, *, approximate: str = "none"):
     return out.astype(x.dtype)
 
 
+def _scalar_axis(name: str, axis) -> int:
+    """The axis of a 0-d input seen as a one-element vector (torch's rule): 0 or −1."""
+    if axis not in (0, -1):
+        raise ValueError(f"{name}: a 0-d input is a one-element vector, so axis must be 0 or -1, got {axis!r}")
+    return 0
+
+
 def softmax(z, *, axis: int = -1):
     r"""Softmax along ``axis``. Page section ``act.softmax``.
 
@@ -267,8 +274,14 @@ def softmax(z, *, axis: int = -1):
     same), so ``softmax([1000, 0]) == [1, 0]``, in a wider type rounded once: the rounding of
     :math:`z_i - \max z` (up to half an ulp of a difference of ~700) would otherwise cost
     hundreds of ulps in a tiny component. An empty ``axis`` (no classes) gives an empty result.
+
+    A 0-d ``z`` is a one-element vector, as in ``torch.softmax``: ``axis`` 0 or −1, result 1
+    (0-d); any other axis is a ``ValueError`` (torch: ``IndexError``; ``jax.nn.softmax``
+    raises for ``axis=0`` and gives 1 for −1).
     """
     z = _float_array(z)
+    if z.ndim == 0:
+        return softmax(z.reshape(1), axis=_scalar_axis("softmax", axis)).reshape(())
     w = _wide(z)  # z − max z rounds, and exp turns that absolute error into a relative one: wider
     # initial=-inf: the max over an empty class axis is -inf, not an error (no element uses it)
     e = np.exp(w - np.max(w, axis=axis, keepdims=True, initial=-np.inf))
@@ -292,9 +305,13 @@ def softmax_jvp(z, v, *, axis: int = -1):
     cancel against, and it is exactly 0 wherever the rounded :math:`s` makes it so (equal
     logits). In a wider type (:func:`_wide`), rounded once: within ~1 ulp of the exact value
     (the exactness table's ``softmax_jvp``). Cost: K passes over the row (O(K²) per row, O(K)
-    memory). An empty ``axis`` gives an empty result.
+    memory). An empty ``axis`` gives an empty result; a 0-d ``z`` is a one-element vector (as
+    in :func:`softmax`), whose JVP is 0.
     """
     z = _float_array(z)
+    if z.ndim == 0:
+        axis = _scalar_axis("softmax_jvp", axis)
+        return softmax_jvp(z.reshape(1), np.reshape(v, 1), axis=axis).reshape(())
     s = np.moveaxis(softmax(_wide(z), axis=axis), axis, -1)  # in the wider type
     vw = np.moveaxis(_wide(np.asarray(v, dtype=z.dtype)), axis, -1)
     d = np.empty_like(s)

@@ -16,7 +16,9 @@ array of its argument's shape. A ``"mean"`` over zero terms (an empty batch; for
 any empty array) has no value: it is NaN (0/0), silently, as ``torch``'s and ``jnp.mean``'s
 are. An empty class axis (``K = 0``) makes each cross-entropy's per-sample class sum empty,
 so each sample's loss is 0 (as ``F.cross_entropy`` with probability targets and
-``optax.softmax_cross_entropy`` give).
+``optax.softmax_cross_entropy`` give). A 0-d input has no class axis: the cross-entropies
+raise ``ValueError`` (as ``F.cross_entropy`` does); MSE and BCE, elementwise, take it as one
+element.
 
 NaN policy: NaN in, NaN out. A NaN in a prediction, logit or target makes every loss and
 gradient entry that depends on it NaN: the element's own term and gradient (for the softmax
@@ -59,6 +61,15 @@ def _pair(y_pred, y_true):
     y_true = np.asarray(y_true, dtype=np.float64)
     if y_pred.shape != y_true.shape:
         raise ValueError(f"shape mismatch: y_pred {y_pred.shape} vs y_true {y_true.shape}")
+    return y_pred, y_true
+
+
+def _class_pair(name: str, y_pred, y_true):
+    """:func:`_pair` for the cross-entropies, which sum over a class axis: a 0-d input has none."""
+    y_pred, y_true = _pair(y_pred, y_true)
+    if y_pred.ndim == 0:
+        raise ValueError(f"{name}: a 0-d input has no class axis; the cross-entropies take (K,) or (N, K) "
+                         "(torch's F.cross_entropy raises too)")
     return y_pred, y_true
 
 
@@ -133,7 +144,7 @@ def cross_entropy(y_pred, y_true, *, eps: float | None = PAGE_CE_CLIP, reduction
     defaults to the page's code's ``1e-12``; ``eps=None`` applies no clipping (then
     :math:`0\log 0 = 0` and :math:`-\log 0 = \infty`).
     """
-    y_pred, y_true = _pair(y_pred, y_true)
+    y_pred, y_true = _class_pair("cross_entropy", y_pred, y_true)
     per_sample = -np.sum(_xlogy(y_true, _clip(y_pred, eps)), axis=-1)
     return _reduce(per_sample, reduction, _n_samples(y_pred))
 
@@ -146,7 +157,7 @@ def cross_entropy_grad(
     .. math:: \frac{\partial L}{\partial \hat y_{ik}} = -\frac1N \frac{y_{ik}}{\hat y_{ik}}
               \quad\text{inside the clip range, 0 outside it}
     """
-    y_pred, y_true = _pair(y_pred, y_true)
+    y_pred, y_true = _class_pair("cross_entropy_grad", y_pred, y_true)
     p = _clip(y_pred, eps)
     with np.errstate(divide="ignore", invalid="ignore"):
         g = -y_true / p  # unclipped at p = 0: -inf where y > 0, undefined (nan) where y = 0
@@ -178,7 +189,7 @@ def softmax_cross_entropy(logits, y_true, *, reduction: str = "mean"):
     ``log1p`` of the terms other than the max, so a confident correct prediction's small loss
     keeps its relative precision.)
     """
-    z, y_true = _pair(logits, y_true)
+    z, y_true = _class_pair("softmax_cross_entropy", logits, y_true)
     if z.shape[-1] == 0:  # no classes: each sample's class sum is empty (module docstring)
         return _reduce(np.zeros(z.shape[:-1]), reduction, _n_samples(z))
     shifted, e, _ = _shifted_exp(z)
@@ -196,7 +207,7 @@ def softmax_cross_entropy_grad(logits, y_true, *, reduction: str = "mean"):
     logit :math:`k^*` it is computed as :math:`(1 - y_{ik^*}) - (1 - \hat y_{ik^*})` with
     :math:`1 - \hat y_{ik^*}` from the other terms (no cancellation when :math:`\hat y_{ik^*} \to 1`).
     """
-    z, y_true = _pair(logits, y_true)
+    z, y_true = _class_pair("softmax_cross_entropy_grad", logits, y_true)
     if z.shape[-1] == 0:  # no classes: nothing to differentiate
         return np.zeros(z.shape)
     _, e, k = _shifted_exp(z)

@@ -70,6 +70,8 @@ def forward(params, x, *, activation: str = "relu", output: str = "softmax",
     """
     _check_layout(layout)
     a = np.asarray(x)
+    if a.ndim == 0:
+        raise ValueError("forward: x is a batch of shape (N, d), got a 0-d array (a network has no scalar input)")
     a = a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)  # float32 stays
     a = a.T if layout == "math" else a
     zs, acts = [], [a]

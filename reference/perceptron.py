@@ -14,8 +14,13 @@ __all__ = ["net_input", "predict", "update", "train", "TrainResult"]
 
 
 def net_input(w, b, x):
-    r"""Pre-activation :math:`w \cdot x + b`. Page section ``perceptron.decision``."""
-    return np.asarray(x, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b
+    r"""Pre-activation :math:`w \cdot x + b`. Page section ``perceptron.decision``.
+
+    ``x`` is one sample ``(d,)`` or a batch ``(N, d)``; a 0-d ``x`` is a ``ValueError``."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim == 0:
+        raise ValueError("net_input: x is a sample (d,) or a batch (N, d), got a 0-d array")
+    return x @ np.asarray(w, dtype=np.float64) + b
 
 
 def predict(w, b, x):

@@ -100,6 +100,28 @@ CONTRACT_MUTANTS = [
            replace=("    if z.shape[-1] == 0:", "    if False:")),
 ]
 
+# Planted bugs of the 0-d contract (tests/test_reference_scalars.py): the reference before it.
+SCALAR_MUTANTS = [
+    Mutant("activations.softmax", "no 0-d rule (axis 0 of a 0-d input raises NumPy's AxisError)",
+           replace=("    if z.ndim == 0:\n        return softmax(", "    if False:\n        return softmax(")),
+    Mutant("activations.softmax", "a 0-d input takes any axis",
+           replace=('axis=_scalar_axis("softmax", axis)', "axis=0")),
+    Mutant("activations.softmax_jvp", "no 0-d rule (axis -1 of a 0-d input raises NumPy's AxisError)",
+           replace=("    if z.ndim == 0:\n        axis = _scalar_axis", "    if False:\n        axis = _scalar_axis")),
+    Mutant("losses.cross_entropy", "a 0-d input taken as one class",
+           replace=('_class_pair("cross_entropy", ', "_pair(")),
+    Mutant("losses.cross_entropy_grad", "a 0-d input taken as one class",
+           replace=('_class_pair("cross_entropy_grad", ', "_pair(")),
+    Mutant("losses.softmax_cross_entropy", "a 0-d input reaches the class axis",
+           replace=('_class_pair("softmax_cross_entropy", ', "_pair(")),
+    Mutant("losses.softmax_cross_entropy_grad", "a 0-d input reaches the class axis",
+           replace=('_class_pair("softmax_cross_entropy_grad", ', "_pair(")),
+    Mutant("mlp.forward", "a 0-d x reaches the matmul (NumPy's error names no contract)",
+           replace=("    if a.ndim == 0:\n        raise", "    if False:\n        raise")),
+    Mutant("perceptron.net_input", "a 0-d x reaches the matmul (NumPy's error names no contract)",
+           replace=("    if x.ndim == 0:\n        raise", "    if False:\n        raise")),
+]
+
 
 def _cancelling_softmax_jvp(z, v, *, axis=-1):
     s = A.softmax(z, axis=axis)
