@@ -14,7 +14,9 @@ from nnconf.audit import audit, catalogue, listing_claims, mnist_results, tables
 from nnconf.audit.formats import FORMATS
 from nnconf.audit.page import Page
 from nnconf.audit.verdicts import FAILING, VERDICTS
+from nnconf.cli.config import path_base
 from nnconf.cli.options import directory, file, integer, positive_float, verdict_list
+from nnconf.run.output import relative_paths
 
 DEFAULT_LISTING_TIMEOUT = sandbox.Limits().timeout_s  # 900 s
 
@@ -203,18 +205,20 @@ def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     section, records = run_audit(args, cache=Cache.for_options(args))
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
-    sys.stdout.write(formats.render(args.format, records, page=args.page, catalogue=section["catalogue"],
-                                    fail_on=fail_on, coverage=section.get("coverage")))
+    base = path_base(args)  # every path written relative to the configuration file (or the page)
+    sys.stdout.write(relative_paths(formats.render(args.format, records, page=args.page, catalogue=section["catalogue"],
+                                                   fail_on=fail_on, coverage=section.get("coverage")), base))
     print("listings: " + listing_claims.summary_line(section), file=sys.stdout if args.format == "text" else sys.stderr)
     if staged is not None:
-        junit.write(staged.path("junit-claims.xml"), records, page=args.page, catalogue=section["catalogue"],
-                    fail_on=fail_on)
+        records, section = relative_paths(records, base), relative_paths(section, base)
+        junit.write(staged.path("junit-claims.xml"), records, page=relative_paths(str(args.page), base),
+                    catalogue=section["catalogue"], fail_on=fail_on)
         if not results:
             results = results_model.empty(provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]))
         # one results model: the claims' summary and the coverage are derived again
         sections = {"sections": coverage.page_sections(args.page)} if args.page else {}
         results = results_model.update(results, claims=records, audit=section, **sections)
-        report.write(results, staged.dir)
+        report.write(relative_paths(results, base), staged.dir)
         paths = staged.commit()
         print("wrote " + ", ".join(str(p) for p in paths), file=sys.stdout if args.format == "text" else sys.stderr)
     bad = audit.failing(records, fail_on)

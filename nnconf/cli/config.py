@@ -167,3 +167,12 @@ def apply(args: argparse.Namespace) -> dict:
     args.config_file = str(path) if path else None
     args.configuration = used
     return used
+
+
+def path_base(args) -> Path:
+    """The directory a report's paths are written relative to: the configuration file's, else
+    the page's, else the working directory."""
+    for p in (getattr(args, "config_file", None), getattr(args, "page", None)):
+        if p:
+            return Path(p).resolve().parent
+    return Path.cwd()

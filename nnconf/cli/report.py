@@ -17,10 +17,11 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from nnconf.cli.config import path_base
 from nnconf.cli.options import UsageError
 from nnconf.conformance import profiles
 from nnconf.run.cache import Cache
-from nnconf.run.output import OutputSet
+from nnconf.run.output import OutputSet, relative_paths
 from nnconf.run.progress import wrapper as progress_wrapper
 
 EXIT_OK, EXIT_FAIL = 0, 1
@@ -171,10 +172,13 @@ def cmd_report(args) -> int:
             if listings_ahead is not None and listings_ahead.seconds is not None:
                 timings["listings (sum)"] = listings_ahead.seconds
             results = R.update(results, provenance={**results["provenance"], "timings": timings})
+            # every path relative to the configuration file (or the page): no path of this machine
+            results = relative_paths(results, path_base(args))
             report.write(results, out.dir)
             if results.get("claims"):  # the claims as test cases, next to the tests' junit.xml
                 from nnconf.audit import junit
-                junit.write(out.path("junit-claims.xml"), results["claims"], page=args.page,
+                junit.write(out.path("junit-claims.xml"), results["claims"],
+                            page=relative_paths(str(args.page), path_base(args)),
                             catalogue=results["audit"]["catalogue"])
         paths = out.commit()
     _finish(results, paths, args)

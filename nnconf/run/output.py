@@ -25,6 +25,7 @@ from __future__ import annotations
 import fcntl
 import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -164,4 +165,32 @@ def finite(obj):
         return {k: finite(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [finite(v) for v in obj]
+    return obj
+
+
+# An absolute path inside a string: a "/" not preceded by a word character, a dot, a colon or
+# another "/" (so not "1/N", "./x" or "https://…"), with at least two components.
+ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[\w.+@=-]+/)+[\w.+@=-]*")
+SYSTEM_PREFIXES = ("/usr/", "/bin/", "/sbin/", "/lib", "/etc/", "/proc/", "/dev/", "/sys/")  # not this machine's
+
+
+def relative_paths(obj, base):
+    """``obj`` (a string, or dicts and lists of them) with every absolute path written relative
+    to the directory ``base`` (the configuration file's, or the page's): a committed report
+    names no path of the machine that wrote it. System paths (``/usr/bin/bwrap``) stay."""
+    base = os.path.abspath(base)
+
+    def one(m):
+        p = m.group(0)
+        if p.startswith(SYSTEM_PREFIXES):
+            return p
+        rel = os.path.relpath(p, base)
+        return rel + ("/" if p.endswith("/") and not rel.endswith("/") else "")
+
+    if isinstance(obj, str):
+        return ABSOLUTE_PATH.sub(one, obj)
+    if isinstance(obj, dict):
+        return {k: relative_paths(v, base) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [relative_paths(v, base) for v in obj]
     return obj
