@@ -100,7 +100,7 @@ def reproduce_command(check: dict, profile: str, seed: int | None) -> str:
         cmd += f" --seed {seed}"
     if check["oracle"] in ("torch", "jax", "sklearn"):
         cmd += f" --oracle {check['oracle']}"
-    return cmd + " --mnist-epochs 0 --out-dir /tmp/nnconf-repro"
+    return cmd + " --mnist-epochs 0 --out-dir nnconf-repro"  # relative: the report names no machine path
 
 
 # ---------------------------------------------------------------- writing, atomically

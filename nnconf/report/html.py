@@ -1,32 +1,16 @@
-"""The HTML renderer: ``reports/conformance.html``, one self-contained file (inline CSS, figures
-embedded as data URIs, no network), readable offline. It formats the sections that
-:mod:`nnconf.report.sections` builds from the results document (the same ones the Markdown
-renderer formats) and embeds the figure files they name; it computes nothing."""
+"""The HTML renderer: ``reports/conformance.html``, the template ``templates/report.html.j2``
+over the sections that :mod:`nnconf.report.sections` builds from the results document (the
+same ones the Markdown template formats). One self-contained file (inline CSS, figures
+embedded as data URIs, no network), readable offline; it computes nothing."""
 
 from __future__ import annotations
 
 import base64
-import html
 from pathlib import Path
 
-from nnconf.report import formatting as fmt
 from nnconf.report import sections as report_sections
-from nnconf.report.document import (
-    Bullets,
-    Cards,
-    Code,
-    Count,
-    Details,
-    Heading,
-    Image,
-    Margin,
-    Pre,
-    Section,
-    Strong,
-    Table,
-    Text,
-    spans,
-)
+from nnconf.report.document import Section
+from nnconf.report.render import TITLE, environment
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2330;
@@ -57,86 +41,17 @@ document.body.setAttribute('data-loaded','yes');});
 """
 
 
-TITLE = "Conformance report: “Neural Network Basics”"
-
-
-def _e(x) -> str:
-    return html.escape("–" if x is None else str(x))
-
-
-def _img(out_dir: Path, name: str | None, alt: str) -> str:
+def _data_uri(out_dir: Path, name: str | None) -> str:
+    """The figure ``name`` of ``out_dir`` as a data URI, or "" where this run made none."""
     if not name or not (out_dir / name).is_file():
-        return f"<p><em>{_e(alt)}: not produced in this run.</em></p>"
-    data = base64.b64encode((out_dir / name).read_bytes()).decode()
-    return f'<p><img alt="{_e(alt)}" src="data:image/png;base64,{data}"></p>'
-
-
-def _margin(m) -> str:
-    if not isinstance(m, int | float):
-        return _e(fmt.num(m))
-    width = max(2, min(120, int(120 * min(m, 1.0)))) if m > 0 else 2
-    return f'<span class="bar{" over" if m > 1 else ""}" style="width:{width}px"></span> {fmt.num(m)}'
-
-
-def _span(s) -> str:
-    if isinstance(s, Code):
-        return f"<code>{_e(s.text)}</code>"
-    if isinstance(s, Strong):
-        return f"<b class='{_e(s.cls)}'>{_e(s.text)}</b>" if s.cls else f"<b>{_e(s.text)}</b>"
-    if isinstance(s, Margin):
-        return _margin(s.value)
-    if isinstance(s, Count):
-        return str(s.value) if s.value else ""
-    return _e(s)
-
-
-def _inline(value) -> str:
-    return "".join(_span(s) for s in spans(value))
-
-
-def _cell(value) -> str:
-    first = spans(value)[0]
-    if isinstance(first, Count):
-        return f"<td class='{'cov' if first.value else 'cov0'}'>{_inline(value)}</td>"
-    return f"<td>{_inline(value)}</td>"
-
-
-def _block(b, out_dir: Path) -> str:
-    if isinstance(b, Text):
-        return f"<p>{_inline(b.spans)}</p>"
-    if isinstance(b, Cards):
-        return "<div class='cards'>" + "".join(f"<div class='card {_e(cls)}'><b>{n}</b>{_e(label)}</div>"
-                                               for label, n, cls in b.items) + "</div>"
-    if isinstance(b, Heading):
-        return f"<h3>{_inline(b.spans)}</h3>"
-    if isinstance(b, Table):
-        head = "<tr>" + "".join(f"<th>{_e(c)}</th>" for c in b.columns) + "</tr>"
-        return "<table>" + head + "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in b.rows) \
-            + "</table>"
-    if isinstance(b, Bullets):
-        return "<ul>" + "".join(f"<li>{_inline(item)}</li>" for item in b.items) + "</ul>"
-    if isinstance(b, Image):
-        return _img(out_dir, b.file, b.alt)
-    if isinstance(b, Pre):
-        return f"<pre>{_e(b.text)}</pre>"
-    if isinstance(b, Details):
-        return f"<details><summary>{_e(b.summary)}</summary>" + "".join(_block(x, out_dir) for x in b.blocks) \
-            + "</details>"
-    raise TypeError(f"no HTML for {type(b).__name__}")
+        return ""
+    return "data:image/png;base64," + base64.b64encode((out_dir / name).read_bytes()).decode()
 
 
 def render_sections(sections: list[Section], out_dir: Path) -> str:
     out_dir = Path(out_dir)
-    body = ["<main>", f"<h1>{_e(TITLE)}</h1>",
-            "<nav>" + "".join(f"<a href='#{s.id}'>{_e(s.title.split(':')[0])}</a>" for s in sections) + "</nav>"]
-    for s in sections:
-        body.append(f'<section id="{s.id}"><h2>{_e(s.title)}</h2>'
-                    + "".join(_block(b, out_dir) for b in s.blocks) + "</section>")
-    body.append("</main>")
-    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<title>nnconf conformance report</title>"
-            f"<style>{CSS}</style><script>{PROBE}</script></head><body>" + "\n".join(body) + "</body></html>\n")
+    return environment("html").get_template("report.html.j2").render(
+        title=TITLE, sections=sections, css=CSS, probe=PROBE, data_uri=lambda name: _data_uri(out_dir, name))
 
 
 def render(doc: dict, out_dir: Path) -> str:
