@@ -24,8 +24,10 @@ settings.load_profile(os.environ.get("NNCONF_PROFILE") or ("mutation" if "MUTANT
 # `shared/` beside the checkout. Without them most of the suite would fail one by one, each
 # with a missing-file error; instead the run stops at once with one line that says what to put
 # where (exit code 4, pytest's usage error).
+# (NNCONF_TEST_PAGE and NNCONF_MNIST_DIR point elsewhere: the mutation run's copy in mutants/.)
 SHARED = Path(__file__).resolve().parents[2] / "shared"
-NEEDED = (SHARED / "page" / "neural-network-basics.md", SHARED / "mnist" / "SHA256SUMS.uncompressed")
+NEEDED = (Path(os.environ.get("NNCONF_TEST_PAGE") or SHARED / "page" / "neural-network-basics.md"),
+          Path(os.environ.get("NNCONF_MNIST_DIR") or SHARED / "mnist") / "SHA256SUMS.uncompressed")
 
 
 def pytest_sessionstart(session):

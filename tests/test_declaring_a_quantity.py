@@ -1,4 +1,4 @@
-"""Adding a formula as README "Adding a formula" says: a reference function pair, its op in an
+"""Adding a formula as docs/adding-a-quantity.md says: a reference function pair, its op in an
 oracle, one declaration, and everything keyed by the quantity follows. Shown here for a small
 function defined in this test (softsign x/(1 + |x|)): its value and derivative rows, its
 exactness entries and the exactness row's uses, its planted-bug requirement and bugs, its

@@ -160,7 +160,7 @@ def test_killing_nnconf_kills_the_sandbox(tmp_path, how):
 
 def test_probe_result_is_cached_and_states_how_it_runs():
     found = sandbox.available()
-    assert found.ok, found.reason  # CI installs bubblewrap (.ci/run); see README "Sandbox"
+    assert found.ok, found.reason  # CI installs bubblewrap (.ci/run); see docs/sandbox.md
     assert "bubblewrap" in found.reason and sandbox.available() is found
 
 

@@ -51,7 +51,7 @@ def _rule(verdict: str, fail_on) -> dict:
     short, full = DESCRIPTIONS.get(verdict, (verdict, verdict))
     return {"id": verdict, "name": "".join(p.capitalize() for p in verdict.split("-")),
             "shortDescription": {"text": short}, "fullDescription": {"text": full},
-            "help": {"text": f"{full} See README, 'Auditing the page'."},
+            "help": {"text": f"{full} See the docs, 'Auditing a page' (docs/audit.md)."},
             "defaultConfiguration": {"level": "error" if verdict in fail_on else "warning"},
             "properties": {"tags": ["nnconf", "page-audit"]}}
 

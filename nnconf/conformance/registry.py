@@ -12,7 +12,7 @@ optimizer, plain check or property; see :mod:`nnconf.conformance.quantities` and
 - the figure panels (:func:`activation_panels`, :func:`optimizer_panels`).
 
 Adding a formula = a reference function (pair), its op in the oracles that have it, and one
-declaration in ``nnconf/conformance/checks/`` (README: "Adding a formula").
+declaration in ``nnconf/conformance/checks/`` (docs/adding-a-quantity.md).
 """
 
 from __future__ import annotations
