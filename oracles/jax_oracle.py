@@ -94,7 +94,23 @@ FUNCTIONS = {
     "cross_entropy": _reduced(_ce_of_probabilities),
     "softmax_cross_entropy": _reduced(_softmax_cross_entropy),
     "binary_cross_entropy_with_logits": _reduced(optax.losses.sigmoid_binary_cross_entropy),
+    # the gates of a circuit (CS231n "Backpropagation, Intuitions"): jax.numpy's own ops
+    "add": jnp.add, "mul": jnp.multiply, "maximum": jnp.maximum, "reciprocal": jnp.reciprocal, "exp": jnp.exp,
+    "scale": lambda x, a=-1.0: jnp.multiply(x, a), "shift": lambda x, c=1.0: jnp.add(x, c),
 }
+
+# A circuit written with these names is differentiated by jax.grad (circuit_value_and_grad).
+CIRCUIT_GATES = {name: FUNCTIONS[name] for name in ("add", "mul", "maximum", "reciprocal", "exp", "scale", "shift",
+                                                    "sigmoid")}
+
+
+def circuit_value_and_grad(f, **inputs) -> tuple[float, dict[str, float]]:
+    """``f(**inputs)``, written with :data:`CIRCUIT_GATES`, and its gradient with respect to
+    every named input by ``jax.value_and_grad`` (float64)."""
+    names = list(inputs)
+    value, grads = jax.value_and_grad(lambda *xs: f(**dict(zip(names, xs, strict=True))), argnums=tuple(
+        range(len(names))))(*(jnp.float64(float(inputs[k])) for k in names))
+    return float(value), {k: float(g) for k, g in zip(names, grads, strict=True)}
 
 
 def _array(a, dtype="float64"):

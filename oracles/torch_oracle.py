@@ -58,7 +58,23 @@ FUNCTIONS = {
     "softmax_cross_entropy": _softmax_cross_entropy,
     "binary_cross_entropy": F.binary_cross_entropy,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
+    # the gates of a circuit (CS231n "Backpropagation, Intuitions"): torch's own ops
+    "add": torch.add, "mul": torch.mul, "maximum": torch.maximum, "reciprocal": torch.reciprocal, "exp": torch.exp,
+    "scale": lambda x, a=-1.0: torch.mul(x, a), "shift": lambda x, c=1.0: torch.add(x, c),
 }
+
+# A circuit written with these names is differentiated by torch.autograd (circuit_value_and_grad).
+CIRCUIT_GATES = {name: FUNCTIONS[name] for name in ("add", "mul", "maximum", "reciprocal", "exp", "scale", "shift",
+                                                    "sigmoid")}
+
+
+def circuit_value_and_grad(f, **inputs) -> tuple[float, dict[str, float]]:
+    """``f(**inputs)``, written with :data:`CIRCUIT_GATES`, and its gradient with respect to
+    every named input by ``torch.autograd`` (float64)."""
+    xs = {k: torch.tensor(float(v), dtype=torch.float64, requires_grad=True) for k, v in inputs.items()}
+    out = f(**xs)
+    grads = torch.autograd.grad(out, list(xs.values()), allow_unused=True)
+    return float(out.detach()), {k: 0.0 if g is None else float(g) for k, g in zip(xs, grads, strict=True)}
 
 
 def _tensor(a, dtype="float64") -> torch.Tensor:

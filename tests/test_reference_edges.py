@@ -140,6 +140,7 @@ EMPTY_BY_STRATEGY = {
     "elementwise": lambda check, case: [(f"shape {s}", Case((np.zeros(s),)), shape(s)) for s in ANY_SHAPE],
     "logits_with_cotangent": lambda check, case: [
         (f"shape {s}", Case((np.zeros(s),), np.zeros(s)), shape(s)) for s in ANY_SHAPE],
+    "pairs": lambda check, case: [(f"shape {s}", Case((np.zeros(s), np.zeros(s))), shape(s)) for s in ANY_SHAPE],
     "regression_pairs": _elementwise_loss,
     "binary_probabilities": _elementwise_loss,
     "binary_logits": _elementwise_loss,

@@ -63,6 +63,10 @@ def _with_cotangent(check):
     return _like_one_element(check, [("0-d", Case((X0,), Y0))])
 
 
+def _pair(check):  # the binary gates, elementwise
+    return _like_one_element(check, [("0-d", Case((X0, Y0)))])
+
+
 def _pair_loss(check):
     return _like_one_element(check, [(f"0-d, {r}", Case((X0, Y0), kwargs={"reduction": r})) for r in REDUCTIONS])
 
@@ -87,6 +91,7 @@ def _optimizer(check):
 SCALAR_BY_STRATEGY = {
     "elementwise": _elementwise,
     "logits_with_cotangent": _with_cotangent,
+    "pairs": _pair,
     "regression_pairs": _pair_loss,
     "binary_probabilities": _pair_loss,
     "binary_logits": _pair_loss,

@@ -1,7 +1,6 @@
 """No report names a path of the machine that wrote it: every path is written relative to the
 configuration file (or the page), in every format: JSON, Markdown, HTML, JUnit, SARIF."""
 
-from pathlib import Path
 
 import pytest
 

@@ -197,6 +197,9 @@ def cmd_audit(args) -> int:
     return code
 
 
+ARTIFACT_FORMATS = ("json", "sarif")
+
+
 def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     from nnconf.audit import formats, junit
     from nnconf.report import coverage
@@ -205,9 +208,12 @@ def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     section, records = run_audit(args, cache=Cache.for_options(args))
     if args.page is None:
         print("no --page given: judging the printed values recorded in the catalogue", file=sys.stderr)
-    base = path_base(args)  # every path written relative to the configuration file (or the page)
-    sys.stdout.write(relative_paths(formats.render(args.format, records, page=args.page, catalogue=section["catalogue"],
-                                                   fail_on=fail_on, coverage=section.get("coverage")), base))
+    base = path_base(args)  # every path a report file holds: relative to the configuration file (or the page)
+    text = formats.render(args.format, records, page=args.page, catalogue=section["catalogue"], fail_on=fail_on,
+                          coverage=section.get("coverage"))
+    # machine-readable output is an artifact (relative paths); the text formats are messages for
+    # the terminal and the editor, with the page's path as given
+    sys.stdout.write(relative_paths(text, base) if args.format in ARTIFACT_FORMATS else text)
     print("listings: " + listing_claims.summary_line(section), file=sys.stdout if args.format == "text" else sys.stderr)
     if staged is not None:
         records, section = relative_paths(records, base), relative_paths(section, base)

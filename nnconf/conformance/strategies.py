@@ -94,6 +94,13 @@ def regression_pairs(draw) -> Case:
     return Case((draw(arrays(shape, reals())), draw(arrays(shape, reals()))))
 
 
+@st.composite
+def pairs(draw) -> Case:
+    """Two real arrays of the same shape (the binary gates: add, mul, max)."""
+    shape = draw(_shapes())
+    return Case((draw(arrays(shape, reals())), draw(arrays(shape, reals()))))
+
+
 def _one_hot(draw, n: int, k: int) -> np.ndarray:
     labels = draw(st.lists(st.integers(0, k - 1), min_size=n, max_size=n))
     return np.eye(k)[labels]

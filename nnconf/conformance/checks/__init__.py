@@ -2,11 +2,11 @@
 (:class:`~nnconf.conformance.quantities.Quantity`), optimizers (:class:`~nnconf.conformance.quantities.Optimizer`),
 plain checks and properties. :mod:`nnconf.conformance.registry` derives every row from them."""
 
-from nnconf.conformance.checks import activations, backprop, init, losses, optim, properties
+from nnconf.conformance.checks import activations, backprop, gates, init, losses, optim, properties
 from nnconf.conformance.quantities import Optimizer, Quantity
 
 DECLARATIONS = [*activations.QUANTITIES, *losses.QUANTITIES, *backprop.CHECKS, *optim.OPTIMIZERS,
-                *properties.CHECKS, *init.CHECKS]
+                *properties.CHECKS, *init.CHECKS, *gates.QUANTITIES]
 
 
 def quantities() -> list[Quantity]:
