@@ -89,14 +89,4 @@ def value_and_grad(f: Callable, **inputs) -> tuple[float, dict[str, float]]:
     return out.value, {name: w.grad for name, w in wires.items()}
 
 
-def numerical_grad(f: Callable, h: float = 1e-6, **inputs) -> dict[str, float]:
-    """Central differences of ``f`` (a function of floats) at ``inputs``, for comparison."""
-    out = {}
-    for name in inputs:
-        up, down = dict(inputs), dict(inputs)
-        up[name], down[name] = inputs[name] + h, inputs[name] - h
-        out[name] = (float(f(**up)) - float(f(**down))) / (2 * h)
-    return out
-
-
-__all__ = ["GATES", "Wire", "numerical_grad", "value_and_grad"]
+__all__ = ["GATES", "Wire", "value_and_grad"]
