@@ -33,30 +33,56 @@ class Wire:
         self.grad = 0.0
 
 
-def _unary(f, df):
-    def gate(x, **kw):
-        x = x if isinstance(x, Wire) else Wire(x)
-        return Wire(f(x.value, **kw), ((x, float(df(x.value, **kw))),))
-    gate.__name__, gate.__doc__ = f.__name__, f.__doc__
-    return gate
+def _wire(v) -> Wire:
+    return v if isinstance(v, Wire) else Wire(v)
 
 
-def _binary(f, df):
-    def gate(x, y, **kw):
-        x = x if isinstance(x, Wire) else Wire(x)
-        y = y if isinstance(y, Wire) else Wire(y)
-        return Wire(f(x.value, y.value), ((x, float(df(x.value, y.value, **kw))),
-                                          (y, float(df(y.value, x.value, **kw)))))
-    gate.__name__, gate.__doc__ = f.__name__, f.__doc__
-    return gate
+def _unary(f, df, x, **kw) -> Wire:
+    """A one-input gate ``f`` on wire ``x``, remembering its local gradient ``df``."""
+    x = _wire(x)
+    return Wire(f(x.value, **kw), ((x, float(df(x.value, **kw))),))
 
 
-GATES: dict[str, Callable] = {
-    "add": _binary(G.add, G.add_grad), "mul": _binary(G.mul, G.mul_grad),
-    "maximum": _binary(G.maximum, G.maximum_grad), "reciprocal": _unary(G.reciprocal, G.reciprocal_grad),
-    "exp": _unary(G.exp, G.exp_grad), "scale": _unary(G.scale, G.scale_grad),
-    "shift": _unary(G.shift, G.shift_grad), "sigmoid": _unary(A.sigmoid, A.sigmoid_grad),
-}
+def _binary(f, df, x, y, **kw) -> Wire:
+    """A symmetric two-input gate: ∂f/∂x = df(x, y), ∂f/∂y = df(y, x)."""
+    x, y = _wire(x), _wire(y)
+    return Wire(f(x.value, y.value), ((x, float(df(x.value, y.value, **kw))), (y, float(df(y.value, x.value, **kw)))))
+
+
+def add(x, y):
+    return _binary(G.add, G.add_grad, x, y)
+
+
+def mul(x, y):
+    return _binary(G.mul, G.mul_grad, x, y)
+
+
+def maximum(x, y):
+    return _binary(G.maximum, G.maximum_grad, x, y)
+
+
+def reciprocal(x):
+    return _unary(G.reciprocal, G.reciprocal_grad, x)
+
+
+def exp(x):
+    return _unary(G.exp, G.exp_grad, x)
+
+
+def scale(x, a=-1.0):
+    return _unary(G.scale, G.scale_grad, x, a=a)
+
+
+def shift(x, c=1.0):
+    return _unary(G.shift, G.shift_grad, x, c=c)
+
+
+def sigmoid(x):
+    return _unary(A.sigmoid, A.sigmoid_grad, x)
+
+
+GATES: dict[str, Callable] = {"add": add, "mul": mul, "maximum": maximum, "reciprocal": reciprocal, "exp": exp,
+                              "scale": scale, "shift": shift, "sigmoid": sigmoid}
 
 
 def _order(out: Wire) -> list[Wire]:
@@ -89,4 +115,5 @@ def value_and_grad(f: Callable, **inputs) -> tuple[float, dict[str, float]]:
     return out.value, {name: w.grad for name, w in wires.items()}
 
 
-__all__ = ["GATES", "Wire", "value_and_grad"]
+__all__ = ["GATES", "Wire", "add", "exp", "maximum", "mul", "reciprocal", "scale", "shift", "sigmoid",
+           "value_and_grad"]

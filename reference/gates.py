@@ -25,8 +25,10 @@ def _float(x) -> np.ndarray:
 
 
 def _pair(x, y):
+    """Both inputs in their common float type."""
     x, y = _float(x), _float(y)
-    return x, y.astype(np.result_type(x, y))
+    t = np.result_type(x, y)
+    return x.astype(t), y.astype(t)
 
 
 def add(x, y):
@@ -39,20 +41,20 @@ def add(x, y):
 def add_grad(x, y):
     r""":math:`\partial (x + y)/\partial x = 1`: the add gate passes its gradient on unchanged. Section ``grad``."""
     x, y = _pair(x, y)
-    return np.where(np.isnan(x) | np.isnan(y), np.nan, 1.0).astype(np.result_type(x, y))
+    return np.where(np.isnan(x) | np.isnan(y), np.nan, 1.0).astype(x.dtype)
 
 
 def mul(x, y):
     r"""The multiply gate :math:`f(x, y) = x y`. Section ``grad``."""
     x, y = _pair(x, y)
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # IEEE: ±inf, 0, 0·inf = NaN
+    with np.errstate(over="ignore", invalid="ignore"):  # IEEE: ±inf, 0·inf = NaN (underflow is silent)
         return x * y
 
 
 def mul_grad(x, y):
     r""":math:`\partial (x y)/\partial x = y`: the multiply gate swaps its inputs. Section ``grad``."""
     x, y = _pair(x, y)
-    return np.where(np.isnan(x), np.nan, y).astype(np.result_type(x, y))
+    return np.where(np.isnan(x), np.nan, y)
 
 
 def maximum(x, y):
@@ -75,7 +77,7 @@ def maximum_grad(x, y, *, ties: str = "page"):
     x, y = _pair(x, y)
     at_tie = 0.5 if ties == "split" else 1.0
     g = np.where(x > y, 1.0, np.where(x == y, at_tie, 0.0))
-    return np.where(np.isnan(x) | np.isnan(y), np.nan, g).astype(np.result_type(x, y))
+    return np.where(np.isnan(x) | np.isnan(y), np.nan, g).astype(x.dtype)
 
 
 def reciprocal(x):
@@ -92,7 +94,7 @@ def reciprocal_grad(x):
     same), so that :math:`x^2` cannot overflow to :math:`\infty` where :math:`1/x^2` is still a
     normal number's square (it underflows to −0 instead)."""
     x = _float(x)
-    with np.errstate(divide="ignore", over="ignore", under="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # 1/0 = inf; (1/subnormal)² overflows
         r = np.reciprocal(x)
         return -(r * r)
 

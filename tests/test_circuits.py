@@ -89,6 +89,29 @@ def test_the_max_gate_at_a_tie_is_the_pages_rule_not_autograds():
 
 
 def test_a_planted_bug_in_a_local_gradient_is_caught(monkeypatch):
-    monkeypatch.setitem(C.GATES, "reciprocal", C._unary(G.reciprocal, lambda x: 1.0 / x**2))
+    monkeypatch.setitem(C.GATES, "reciprocal", lambda x: C._unary(G.reciprocal, lambda v: 1.0 / v**2, x))
     with pytest.raises(AssertionError):
         _agree(*CIRCUITS[1], "torch")
+
+
+def test_gates_follow_ieee_silently_and_keep_float32():
+    import warnings
+
+    import numpy as np
+    big, tiny, inf = np.array([1e308]), np.array([1e-300]), np.array([np.inf])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert G.add(big, big)[0] == np.inf and np.isnan(G.add(inf, -inf)[0])
+        assert G.mul(big, big)[0] == np.inf and G.mul(tiny, tiny)[0] == 0.0 and np.isnan(G.mul(inf, 0.0 * big)[0])
+        assert G.reciprocal(np.array([0.0]))[0] == np.inf and G.reciprocal(np.array([5e-324]))[0] == np.inf
+        assert G.reciprocal_grad(np.array([0.0, 5e-324]))[1] == -np.inf and G.exp(np.array([1e3]))[0] == np.inf
+        assert G.maximum_grad(np.array([np.nan, 1.0]), np.array([1.0, np.nan])).tolist() != [1.0, 1.0]
+    f32 = np.array([2.0, 3.0], dtype=np.float32)
+    for gate in (G.add, G.add_grad, G.mul, G.mul_grad, G.maximum, G.maximum_grad):
+        assert gate(f32, f32).dtype == np.float32 and gate(f32, f32.astype(np.float64)).dtype == np.float64, gate
+    for gate in (G.reciprocal, G.reciprocal_grad, G.exp, G.exp_grad, G.scale, G.scale_grad, G.shift, G.shift_grad):
+        assert gate(f32).dtype == np.float32, gate
+    assert G.mul_grad(np.array([np.nan, 1.0]), np.array([2.0, 3.0]))[1] == 3.0
+    assert np.isnan(G.add_grad(np.array([1.0, np.nan]), np.array([np.nan, 1.0]))).all()
+    with pytest.raises(ValueError, match="ties must be"):
+        G.maximum_grad(1.0, 2.0, ties="even")
