@@ -115,3 +115,17 @@ def test_gates_follow_ieee_silently_and_keep_float32():
     assert np.isnan(G.add_grad(np.array([1.0, np.nan]), np.array([np.nan, 1.0]))).all()
     with pytest.raises(ValueError, match="ties must be"):
         G.maximum_grad(1.0, 2.0, ties="even")
+
+
+def test_a_shared_wire_is_backpropagated_once():
+    g = C.GATES  # q = x + y feeds both inputs of f = q·q: ∂f/∂x = 2q
+    assert C.value_and_grad(lambda x, y: g["mul"](g["add"](x, y), g["add"](x, y)), x=1.0, y=2.0)[1] == {
+        "x": 6.0, "y": 6.0}
+    q = lambda x, y: g["add"](x, y)  # noqa: E731
+    assert C.value_and_grad(lambda x, y: (lambda w: g["mul"](w, w))(q(x, y)), x=1.0, y=2.0) == (
+        9.0, {"x": 6.0, "y": 6.0})
+
+
+def test_a_constant_circuit_has_zero_gradients():
+    assert C.value_and_grad(lambda x: 3.0, x=1.0) == (3.0, {"x": 0.0})
+    assert C.value_and_grad(lambda x: C.GATES["add"](x, 2.0), x=1.0) == (3.0, {"x": 1.0})

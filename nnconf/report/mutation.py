@@ -22,6 +22,12 @@ from nnconf.run.output import finite, write_atomic
 EXPLANATIONS = Path("mutation-survivors.toml")
 
 
+def _selection(root: Path) -> list[str]:
+    """The test files mutmut runs (``[tool.mutmut] pytest_add_cli_args_test_selection``)."""
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    return config.get("tool", {}).get("mutmut", {}).get("pytest_add_cli_args_test_selection", [])
+
+
 def collect(root: Path = Path(".")) -> dict:
     stats = json.loads((root / "mutants" / "mutmut-cicd-stats.json").read_text(encoding="utf-8"))
     out = subprocess.run([sys.executable, "-m", "mutmut", "results"], cwd=root, capture_output=True, text=True)
@@ -31,9 +37,8 @@ def collect(root: Path = Path(".")) -> dict:
         why = tomllib.loads((root / EXPLANATIONS).read_text(encoding="utf-8")).get("survivors", {})
     judged = stats["killed"] + stats["survived"] + stats.get("timeout", 0)
     return {"tool": "mutmut", "source": "reference/",
-            "tests": ("tests/test_reference.py, tests/test_reference_contracts.py, tests/test_conformance.py "
-                      "(mutation profile; JAX rows off: XLA does not survive mutmut's fork), tests/test_audit.py "
-                      "(the page's worked examples)"),
+            "tests": ", ".join(_selection(root)) + (" (mutation profile; JAX rows off: XLA does not survive "
+                                                    "mutmut's fork)"),
             "killed": stats["killed"], "survived": stats["survived"], "total": stats["total"],
             "timeout": stats.get("timeout", 0), "no_tests": stats.get("no_tests", 0),
             "score": (stats["killed"] + stats.get("timeout", 0)) / judged if judged else None,
