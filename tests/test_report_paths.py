@@ -2,6 +2,8 @@
 configuration file (or the page), in every format: JSON, Markdown, HTML, JUnit, SARIF."""
 
 
+import re
+
 import pytest
 
 from nnconf.cli import main as cli
@@ -13,7 +15,11 @@ COMMITTED = ("conformance.json", "conformance.md", "conformance.html", "conventi
              "mutation.json")
 
 
+DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")  # embedded figures are not paths
+
+
 def machine_paths(text: str) -> list[str]:
+    text = DATA_URI.sub("", text)
     return sorted({m for m in ABSOLUTE_PATH.findall(text) if not m.startswith(SYSTEM_PREFIXES)})
 
 

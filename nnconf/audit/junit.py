@@ -56,8 +56,13 @@ def xml(records: list[dict], *, page: str | None, catalogue: str | None, fail_on
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write(path, records: list[dict], *, page: str | None, catalogue: str | None, fail_on=FAILING) -> None:
+def write(path, records: list[dict], *, page: str | None, catalogue: str | None, fail_on=FAILING,
+          base=None) -> None:
     """Write ``junit-claims.xml`` (into an ``OutputSet``'s staging directory: it is moved into
     place with the report)."""
     from pathlib import Path
-    Path(path).write_text(xml(records, page=page, catalogue=catalogue, fail_on=fail_on), encoding="utf-8")
+
+    from nnconf.run.output import relative_paths
+    text = xml(records, page=page, catalogue=catalogue, fail_on=fail_on)
+    # a committed artifact: paths relative to ``base`` (the configuration file's directory)
+    Path(path).write_text(text if base is None else relative_paths(text, base), encoding="utf-8")

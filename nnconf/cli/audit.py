@@ -217,8 +217,8 @@ def _audit_into(args, fail_on, staged, provenance, report, results) -> int:
     print("listings: " + listing_claims.summary_line(section), file=sys.stdout if args.format == "text" else sys.stderr)
     if staged is not None:
         records, section = relative_paths(records, base), relative_paths(section, base)
-        junit.write(staged.path("junit-claims.xml"), records, page=relative_paths(str(args.page), base),
-                    catalogue=section["catalogue"], fail_on=fail_on)
+        junit.write(staged.path("junit-claims.xml"), records, page=args.page, catalogue=section["catalogue"],
+                    fail_on=fail_on, base=base)
         if not results:
             results = results_model.empty(provenance.collect(profile="ci", seed=None, argv=sys.argv[1:]))
         # one results model: the claims' summary and the coverage are derived again

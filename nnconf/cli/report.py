@@ -178,8 +178,7 @@ def cmd_report(args) -> int:
             if results.get("claims"):  # the claims as test cases, next to the tests' junit.xml
                 from nnconf.audit import junit
                 junit.write(out.path("junit-claims.xml"), results["claims"],
-                            page=relative_paths(str(args.page), path_base(args)),
-                            catalogue=results["audit"]["catalogue"])
+                            page=args.page, catalogue=results["audit"]["catalogue"], base=path_base(args))
         paths = out.commit()
     _finish(results, paths, args)
     return EXIT_FAIL if report.failed(results) else EXIT_OK
