@@ -232,18 +232,24 @@ def _never_called(v):
     raise AssertionError("f evaluated on an empty input")
 
 
-def empty_cases(name: str) -> list:
-    """(label, thunk, expected) for every empty input of reference function ``name``."""
+def contract_cases(name: str, by_strategy: dict, by_function: dict, build, what: str) -> list:
+    """(label, thunk, expected) for reference function ``name``: from each of its checks'
+    strategies (``by_strategy[strategy](check)``, via ``build``) and ``by_function[name]``.
+    Shared by the empty-input and the 0-d contracts."""
     out = []
     for check in CHECKS:
         if check.reference != name:
             continue
-        builder = EMPTY_BY_STRATEGY.get(_strategy_name(check))
-        assert builder, (f"{check.id}: no empty inputs for strategy {_strategy_name(check)!r}; "
-                         "add it to EMPTY_BY_STRATEGY")
-        for label, case, want in builder(check, drawn(check)):
+        builder = by_strategy.get(_strategy_name(check))
+        assert builder, f"{check.id}: no {what} for strategy {_strategy_name(check)!r}; add it"
+        for label, case, want in build(builder, check):
             out.append((f"{check.id}: {label}", lambda c=case, k=check: k.compute_reference(c), want))
-    return out + [(f"{name}: {label}", thunk, want) for label, thunk, want in EMPTY_BY_FUNCTION.get(name, [])]
+    return out + [(f"{name}: {label}", thunk, want) for label, thunk, want in by_function.get(name, [])]
+
+
+def empty_cases(name: str) -> list:
+    """(label, thunk, expected) for every empty input of reference function ``name``."""
+    return contract_cases(name, EMPTY_BY_STRATEGY, EMPTY_BY_FUNCTION, lambda b, c: b(c, drawn(c)), "empty inputs")
 
 
 def check_result(thunk, want, label):

@@ -34,7 +34,7 @@ from reference import mlp as M
 from reference import optim as O
 from reference import perceptron as P
 
-from .test_reference_edges import CHECKS, REDUCTIONS, USED, _net, _strategy_name, check_result, equal, raises
+from .test_reference_edges import REDUCTIONS, USED, _net, check_result, contract_cases, equal, raises
 
 X0 = np.float64(0.3)  # a 0-d input; 0.3 and 1.0 are inside every function's domain
 Y0 = np.float64(1.0)
@@ -157,16 +157,7 @@ SCALAR_BY_FUNCTION = {
 
 def scalar_cases(name: str) -> list:
     """(label, thunk, expected) for every 0-d input of reference function ``name``."""
-    out = []
-    for check in CHECKS:
-        if check.reference != name:
-            continue
-        builder = SCALAR_BY_STRATEGY.get(_strategy_name(check))
-        assert builder, (f"{check.id}: no 0-d inputs for strategy {_strategy_name(check)!r}; "
-                         "add it to SCALAR_BY_STRATEGY")
-        for label, case, want in builder(check):
-            out.append((f"{check.id}: {label}", lambda c=case, k=check: k.compute_reference(c), want))
-    return out + [(f"{name}: {label}", thunk, want) for label, thunk, want in SCALAR_BY_FUNCTION.get(name, [])]
+    return contract_cases(name, SCALAR_BY_STRATEGY, SCALAR_BY_FUNCTION, lambda b, c: b(c), "0-d inputs")
 
 
 def _check(thunk, want, label):
