@@ -80,14 +80,15 @@ def _inputs(args):
     jobs = parallel.effective_jobs(args.jobs, len(rows), backend=args.backend)
     client = parallel.dask_client(args.scheduler, workers=jobs) if args.backend == "dask" else None
     check_page(args.page)
+    cat = None
     if args.page:
         from nnconf.audit import catalogue
-        catalogue.load(args.claims)
+        cat = catalogue.load(args.claims)
     dataset = None
     if args.mnist_epochs > 0:
         from nnconf.mnist import job as mnist_report
         dataset = mnist_report.dataset_for_report(args.mnist_dir, offline=args.offline)
-    return rows, jobs, client, dataset
+    return rows, jobs, client, dataset, cat
 
 
 def _plans(args, out, rows, seed, dataset, cache):
@@ -122,7 +123,7 @@ def cmd_report(args) -> int:
     from nnconf.report import results as R
     from nnconf.run import parallel, work
     stages = Stages()
-    rows, jobs, client, dataset = _inputs(args)
+    rows, jobs, client, dataset, cat = _inputs(args)
     seed = args.seed if args.seed is not None else (profiles.DEFAULT_SEED if args.profile == "thorough" else None)
     cache = Cache.for_options(args)
     with OutputSet(args.out_dir, wait=args.wait, command="nnconf report") as out:
@@ -152,8 +153,8 @@ def cmd_report(args) -> int:
                     mnist_section=parts.get("mnist"), checks=results["checks"], listings=listing_settings(args),
                     cache=cache, prefetched=ahead)
             parts["sections"] = coverage.page_sections(args.page)
-            from nnconf.audit import catalogue, exactness
-            results["checks"] = exactness.add_to(results["checks"], catalogue.load(args.claims).examples.values())
+            from nnconf.audit import exactness
+            results["checks"] = exactness.add_to(results["checks"], cat.examples.values())
         mutation = Path(args.out_dir) / "mutation.json"  # written by `tox -e mutation`
         if mutation.is_file():
             parts["mutation"] = json.loads(mutation.read_text(encoding="utf-8"))

@@ -188,12 +188,11 @@ def _svg(block: str, first: int, roles: dict, emit, problems) -> None:
             x = y = float("nan")
         texts.append((el, (el.text or "").strip(), x, y, (el.get("fill") or "").lower(), el.get("text-anchor")))
     cursor = {}  # the next search offset per text, so repeated texts map to successive places
-    offset0 = 0
     for _el, t, x, y, fill, _ in texts:
         if not NUMBER.fullmatch(t):
             continue
         needle = f">{t}</text>"
-        at = block.find(needle, cursor.get(needle, offset0))
+        at = block.find(needle, cursor.get(needle, 0))
         if at < 0:
             continue
         cursor[needle] = at + len(needle)
